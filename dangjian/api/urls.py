@@ -1,0 +1,35 @@
+"""The REST API at /api/v1/, its OpenAPI description and its browsable reference."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import APIRootView, DefaultRouter
+
+from dangjian.core import api as core_api
+from dangjian.core.access import scope_exempt
+
+
+@scope_exempt("接口目录，只列出接口地址")
+class ApiRoot(APIRootView):
+    """社区党建工作平台 REST 接口目录。"""
+
+
+class Router(DefaultRouter):
+    APIRootView = ApiRoot
+    include_format_suffixes = False
+
+
+router = Router()
+router.register("org-units", core_api.OrgUnitViewSet, basename="org-unit")
+router.register("committees", core_api.CommitteeViewSet, basename="committee")
+router.register("committee-seats", core_api.CommitteeSeatViewSet, basename="committee-seat")
+
+schema_view = scope_exempt("接口描述文件，不含数据")(SpectacularAPIView.as_view())
+docs_view = scope_exempt("接口参考页面，不含数据")(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
+
+urlpatterns = [
+    path("api/v1/", include(router.urls)),
+    path("api/v1/me/", core_api.MeView.as_view(), name="api-me"),
+    path("api/v1/auth/token/", core_api.token_view, name="api-token"),
+    path("api/schema/", schema_view, name="api-schema"),
+    path("api/docs/", docs_view, name="api-docs"),
+]

@@ -1,0 +1,181 @@
+"""The Django admin for every core model, scoped for non-superusers like every page.
+
+Organizers with staff status see and change only what lies in the scope of their active grant.
+Nothing is deleted here: units close, grants are revoked, seats end.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import scope, services
+from .models import BranchCommittee, CommitteeSeat, Grant, OrgUnit, User
+
+
+def _staff_may(request: HttpRequest) -> bool:
+    user = request.user
+    return user.is_active and (user.is_superuser or (user.is_staff and scope.can(user, scope.Cap.ADMIN)))
+
+
+class ScopedAdminMixin:
+    """Restricts the change list, the object pages and every foreign-key choice to the scope."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return scope.restrict(super().get_queryset(request), request.user)  # type: ignore[misc]
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
+        related = db_field.remote_field.model
+        if hasattr(related, "scope_path"):
+            kwargs["queryset"] = scope.restrict(related._default_manager.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _staff_may(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _staff_may(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return _staff_may(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _staff_may(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    list_display = ["name", "kind", "code", "parent", "status", "established_on"]
+    list_filter = ["kind", "status"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["path", "depth", "district", "status", "closed_on", "merged_into", "close_reason", "version"]
+    list_select_related = ["parent"]
+    ordering = ["path"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: OrgUnit | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # Moving and closing go through the org-tree pages, which rewrite the subtree.
+            fields += ["parent", "kind"]
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: OrgUnit, form: Any, change: bool) -> None:
+        values = {name: form.cleaned_data[name] for name in ("code", "name", "established_on", "address", "sort_order")}
+        if change:
+            saved = services.org_unit_update(unit=obj, by=request.user, **values)
+        else:
+            saved = services.org_unit_create(
+                parent=form.cleaned_data["parent"], kind=form.cleaned_data["kind"], by=request.user, **values
+            )
+        obj.pk = saved.pk
+
+
+class SeatInline(admin.TabularInline):
+    model = CommitteeSeat
+    extra = 0
+    fields = ["person_name", "position", "started_on", "left_on", "left_reason", "user"]
+    autocomplete_fields = ["user"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(BranchCommittee)
+class BranchCommitteeAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    list_display = ["org_unit", "term_number", "term_start", "term_end", "ended_on"]
+    list_select_related = ["org_unit"]
+    search_fields = ["org_unit__name"]
+    readonly_fields = ["version"]
+    inlines = [SeatInline]
+
+
+@admin.register(CommitteeSeat)
+class CommitteeSeatAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    list_display = ["person_name", "position", "committee", "started_on", "left_on"]
+    list_filter = ["position"]
+    search_fields = ["person_name"]
+    list_select_related = ["committee__org_unit"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Grant)
+class GrantAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    list_display = ["user", "role", "org_unit", "is_active", "created_at"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__username", "user__full_name", "org_unit__name"]
+    list_select_related = ["user", "org_unit"]
+    readonly_fields = ["granted_by"]
+    autocomplete_fields = ["user"]
+
+    def save_model(self, request: HttpRequest, obj: Grant, form: Any, change: bool) -> None:
+        if not change:
+            obj.granted_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class GrantInline(admin.TabularInline):
+    model = Grant
+    fk_name = "user"
+    extra = 0
+    fields = ["role", "org_unit", "is_active"]
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "org_unit":
+            kwargs["queryset"] = scope.units(request.user).active()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return scope.restrict(super().get_queryset(request), request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+    list_display = ["username", "full_name", "is_active", "is_staff", "last_login"]
+    search_fields = ["username", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("个人信息", {"fields": ["full_name", "email"]}),
+        ("状态", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("时间", {"fields": ["last_login", "date_joined"]}),
+    ]
+    inlines = [GrantInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if scope.is_unrestricted(request.user) or request.user.is_superuser:
+            return queryset
+        # A user is in scope when one of their grants is.
+        in_scope = scope.restrict(Grant.objects.all(), request.user).values("user_id")
+        return queryset.filter(pk__in=in_scope)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "groups", "user_permissions", "last_login", "date_joined"]
+        return fields
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _staff_may(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _staff_may(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _staff_may(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _staff_may(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
