@@ -77,9 +77,11 @@ def world(db) -> World:
 
 
 @pytest.fixture(autouse=True)
-def _no_forced_two_factor(settings):
-    """Most tests sign personas in directly; the two-factor tests turn the requirement on."""
+def _test_settings(settings):
+    """Most tests sign personas in directly; the two-factor tests turn the requirement on.
+    Argon2 is slow by design; tests hash with MD5 (test_auth checks the production hasher)."""
     settings.DANGJIAN_REQUIRE_2FA_FOR_ORGANIZERS = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

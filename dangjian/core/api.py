@@ -109,7 +109,7 @@ def _unit_in_scope(request: Request, pk: Any, field: str) -> OrgUnit:
     try:
         return scope.units(request.user).get(pk=pk)
     except OrgUnit.DoesNotExist as exc:
-        raise serializers.ValidationError({field: "所选组织不存在或不在您的权限范围内。"}) from exc
+        raise serializers.ValidationError({field: ["所选组织不存在或不在您的权限范围内。"]}) from exc
 
 
 class OrgUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -343,7 +343,7 @@ class CommitteeSeatViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         committees = scope.restrict(BranchCommittee.objects.select_related("org_unit"), request.user)
         committee = committees.filter(pk=values.pop("committee")).first()
         if committee is None:
-            raise serializers.ValidationError({"committee": "所选委员会不存在或不在您的权限范围内。"})
+            raise serializers.ValidationError({"committee": ["所选委员会不存在或不在您的权限范围内。"]})
         if not scope.can_manage_committee_of(request.user, committee.org_unit):
             raise PermissionDenied("您不能管理该组织的委员会。")
         seat = services.seat_add(committee=committee, by=request.user, **values)

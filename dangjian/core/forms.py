@@ -103,7 +103,10 @@ class OrgUnitCreateForm(BootstrapMixin, forms.ModelForm):
         self._style()
 
     def _post_clean(self) -> None:
-        # The service sets the parent and the path; validate with the parent in place.
+        # The service sets the parent and the path; validate with the parent in place. Without a
+        # valid kind there is nothing more to check (the kind field already says what is wrong).
+        if "kind" in self._errors:
+            return
         self.instance.parent = self.parent
         super()._post_clean()
 
