@@ -256,7 +256,9 @@ def home_view(request: HttpRequest) -> HttpResponse:
             {"name": "党小组", "data": [row["groups"] for row in context["children"]]},
         ],
     }
-    context["ending"] = list(selectors.committees_ending(user=user)[:10])
+    ending = selectors.committees_ending(user=user)
+    context["ending_count"] = ending.count()
+    context["ending"] = list(ending[:10])
     context["without_committee"] = list(selectors.units_without_committee(user=user)[:10])
     context["current_committee"] = selectors.current_committee(user=user, unit=root) if root.has_committee else None
     return render(request, "core/home.html", context)
