@@ -15,7 +15,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from .choices import ROLE_ORDER, Role
@@ -167,13 +167,3 @@ def can_add_child(user: User | Any, parent: OrgUnit) -> bool:
 def can_manage_committee_of(user: User | Any, unit: OrgUnit) -> bool:
     """A secretary manages the committee of their own organization and those below it."""
     return can(user, Cap.COMMITTEE_MANAGE) and contains(user, unit)
-
-
-def q_for_units(user: User | Any, path_lookup: str) -> Q:
-    """A Q object for querysets whose model does not declare `scope_path` itself."""
-    if is_unrestricted(user):
-        return Q()
-    root = scope_root(user)
-    if root is None:
-        return Q(pk__in=[])
-    return Q(**{f"{path_lookup}__startswith": root.path})

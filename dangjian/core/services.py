@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
@@ -27,7 +27,17 @@ def _check_version(instance: Any, expected_version: int | None) -> None:
 def _save(instance: Any, by: User | None, **kwargs: Any) -> None:
     instance._history_user = by
     instance.full_clean()
-    instance.save(**kwargs)
+    _save_unique(instance, **kwargs)
+
+
+def _save_unique(instance: Any, **kwargs: Any) -> None:
+    """Save; a unique value taken by a concurrent request since full_clean() checked it is
+    refused like any other duplicate, not left to fail as a database error."""
+    try:
+        with transaction.atomic():
+            instance.save(**kwargs)
+    except IntegrityError as exc:
+        raise ValidationError("保存失败：编码或届次等唯一信息刚刚被他人占用，请修改后重试。", code="conflict") from exc
 
 
 @transaction.atomic
@@ -57,7 +67,7 @@ def org_unit_create(
     )
     unit._history_user = by
     unit.full_clean(exclude=["path"])
-    unit.save()
+    _save_unique(unit)
     # The path holds the unit's own key, so it is set once the key exists.
     unit.path = (parent.path if parent else "") + path_segment(unit.pk)
     unit.depth = parent.depth + 1 if parent else 0

@@ -186,3 +186,17 @@ def test_every_write_is_in_the_history_with_its_author(world):
     records = list(unit.history.order_by("history_date"))
     assert [record.history_type for record in records] == ["+", "~"]
     assert {record.history_user for record in records} == {user}
+
+
+def test_a_code_taken_between_the_check_and_the_save_is_refused_cleanly(world, monkeypatch):
+    # Two people create units with the same code at once: the second save meets the unique
+    # index after its own check passed.
+    from dangjian.core.models import OrgUnit as Model
+
+    monkeypatch.setattr(Model, "validate_unique", lambda self, exclude=None: None)
+    with pytest.raises(ValidationError) as error:
+        services.org_unit_create(
+            parent=world.units["C1"], kind=OrgKind.BRANCH, code=world.units["B1"].code, name="并发", by=None
+        )
+    assert error.value.code == "conflict"
+    assert not OrgUnit.objects.filter(name="并发").exists()

@@ -327,3 +327,43 @@ def test_a_cadre_may_look_but_not_change(world, login):
 def test_a_secretary_cannot_edit_their_own_community(world, login):
     client = login(world.personas["community_secretary"])
     assert client.get(reverse("core:org_edit", args=[world.units["C1"].pk])).status_code == 403
+
+
+def test_a_committee_edit_with_the_end_before_the_start_names_the_field(world, login):
+    client = login(world.personas["community_secretary"])
+    committee = world.committees["B1"]
+    before = snapshot()
+    body = client.post(
+        reverse("core:committee_edit", args=[committee.pk]),
+        {
+            "term_start": committee.term_start.isoformat(),
+            "term_end": (committee.term_start - datetime.timedelta(days=1)).isoformat(),
+            "version": committee.version,
+        },
+    ).content.decode()
+    assert "<strong>任期届满</strong>：任期届满日期必须晚于任期开始日期。" in body
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"person_name": "", "position": "committee_member"}, "姓名", "该字段是必填项"),
+        ({"person_name": "王五", "position": "emperor"}, "职务", "不在可用的选项中"),
+        ({"person_name": "王五", "position": "secretary"}, None, "该委员会已有在任书记"),
+        ({"person_name": "王五", "position": "committee_member", "started_on": "2000-01-01"}, "任职日期", "不能早于"),
+    ],
+)
+def test_adding_a_seat_with_bad_input_says_why_and_writes_nothing(world, login, data, field, message):
+    client = login(world.personas["community_secretary"])
+    before = snapshot()
+    body = client.post(reverse("core:seat_add", args=[world.committees["B1"].pk]), data).content.decode()
+    if field:
+        assert f"<strong>{field}</strong>：" in body
+    assert message in body
+    assert snapshot() == before
+
+
+def test_an_empty_login_names_both_fields(client):
+    body = client.post(reverse("core:login"), {"username": "", "password": ""}).content.decode()
+    assert "<strong>用户名</strong>：该字段是必填项。" in body and "<strong>密码</strong>：该字段是必填项。" in body
