@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.cache import cache
 
 from dangjian.core.choices import OrgKind, Role
 from dangjian.core.models import BranchCommittee, CommitteeSeat, OrgUnit, User
@@ -82,6 +83,7 @@ def _test_settings(settings):
     Argon2 is slow by design; tests hash with MD5 (test_auth checks the production hasher)."""
     settings.DANGJIAN_REQUIRE_2FA_FOR_ORGANIZERS = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()  # login throttles count per test, not across the run
 
 
 @pytest.fixture

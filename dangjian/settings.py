@@ -12,8 +12,11 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# A local .env file (see .env.example) fills in what the environment leaves unset.
+load_dotenv(BASE_DIR / ".env", override=False)
 
 
 def _raw(name: str) -> str | None:
@@ -68,7 +71,7 @@ ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "dangjian.core.admin_apps.PlatformAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -145,6 +148,15 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["TEST"] = {"NAME": None}
+
+REDIS_URL = envstr("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
@@ -224,7 +236,7 @@ AXES_COOLOFF_TIME = envint("DANGJIAN_LOGIN_COOLOFF_MINUTES", 30) / 60
 # and one person's typos must not lock out the whole office.
 AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
-AXES_LOCKOUT_TEMPLATE = "core/lockout.html"
+AXES_LOCKOUT_CALLABLE = "dangjian.core.errors.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -232,7 +244,7 @@ AXES_VERBOSE = False
 DANGJIAN_REQUIRE_2FA_FOR_ORGANIZERS = envbool("DANGJIAN_REQUIRE_2FA_FOR_ORGANIZERS", True)
 OTP_TOTP_ISSUER = envstr("DANGJIAN_OTP_ISSUER", "社区党建工作平台")
 
-# Committee terms that end within this many days are listed and reminded of.
+# Committee terms that end within this many days are listed on the home page and the terms page.
 DANGJIAN_TERM_WARNING_DAYS = envint("DANGJIAN_TERM_WARNING_DAYS", 90)
 
 REST_FRAMEWORK = {
@@ -242,7 +254,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "dangjian.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dangjian.api.exceptions.exception_handler",

@@ -1,10 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-admin.site.site_header = "社区党建工作平台 · 管理后台"
-admin.site.site_title = "社区党建工作平台"
-admin.site.index_title = "数据管理"
-
 urlpatterns = [
     path("", include("dangjian.core.urls")),
     path("", include("dangjian.api.urls")),

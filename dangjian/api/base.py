@@ -25,6 +25,17 @@ GRANT_HEADER = OpenApiParameter(
 SAFE_ACTIONS = frozenset({"list", "retrieve", "metadata"})
 
 
+def require_second_factor(request: Request) -> None:
+    """Organizers who must sign in with a second factor cannot use a token that predates it."""
+    from django_otp import devices_for_user
+
+    from dangjian.core.middleware import requires_two_factor
+
+    user = request.user
+    if requires_two_factor(user) and not any(devices_for_user(user, confirmed=True)):
+        raise exceptions.PermissionDenied("您的角色需要先在页面上启用双重验证。")
+
+
 def apply_grant_header(request: Request) -> None:
     header = request.headers.get("X-Grant")
     if not header:
@@ -32,7 +43,7 @@ def apply_grant_header(request: Request) -> None:
     try:
         grant_id = int(header)
     except ValueError as exc:
-        raise exceptions.ValidationError({"X-Grant": "授权编号必须是整数。"}) from exc
+        raise exceptions.ValidationError({"X-Grant": ["授权编号必须是整数。"]}) from exc
     if not any(grant.pk == grant_id for grant in scope.user_grants(request.user)):
         raise exceptions.PermissionDenied("您没有这项授权。")
     scope.set_active_grant(request.user, grant_id)
@@ -52,6 +63,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        require_second_factor(request)
         apply_grant_header(request)
         cap = self.action_caps.get(self.action or "")
         if cap is None:

@@ -1,7 +1,9 @@
 """The Django admin for every core model, scoped for non-superusers like every page.
 
-Organizers with staff status see and change only what lies in the scope of their active grant.
-Nothing is deleted here: units close, grants are revoked, seats end.
+Organizers with staff status see only what lies in the scope of their active grant. The tree,
+committees and seats are read here (with their history) and changed on the platform's pages,
+whose services keep the rules: paths, terms, versions against lost updates. Accounts and grants
+are managed here. Nothing is deleted: units close, grants are revoked, seats end.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import scope, services
+from . import scope
 from .models import BranchCommittee, CommitteeSeat, Grant, OrgUnit, User
 
 
@@ -51,59 +53,48 @@ class ScopedAdminMixin:
         return False
 
 
+class ReadOnlyAdminMixin:
+    """Shown and searched here, changed on the platform's pages."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(OrgUnit)
-class OrgUnitAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class OrgUnitAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "code", "parent", "status", "established_on"]
     list_filter = ["kind", "status"]
     search_fields = ["name", "code"]
-    readonly_fields = ["path", "depth", "district", "status", "closed_on", "merged_into", "close_reason", "version"]
     list_select_related = ["parent"]
     ordering = ["path"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: OrgUnit | None = None) -> list[str]:
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None:
-            # Moving and closing go through the org-tree pages, which rewrite the subtree.
-            fields += ["parent", "kind"]
-        return fields
 
-    def save_model(self, request: HttpRequest, obj: OrgUnit, form: Any, change: bool) -> None:
-        values = {name: form.cleaned_data[name] for name in ("code", "name", "established_on", "address", "sort_order")}
-        if change:
-            saved = services.org_unit_update(unit=obj, by=request.user, **values)
-        else:
-            saved = services.org_unit_create(
-                parent=form.cleaned_data["parent"], kind=form.cleaned_data["kind"], by=request.user, **values
-            )
-        obj.pk = saved.pk
-
-
-class SeatInline(admin.TabularInline):
+class SeatInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CommitteeSeat
     extra = 0
     fields = ["person_name", "position", "started_on", "left_on", "left_reason", "user"]
-    autocomplete_fields = ["user"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(BranchCommittee)
-class BranchCommitteeAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class BranchCommitteeAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["org_unit", "term_number", "term_start", "term_end", "ended_on"]
     list_select_related = ["org_unit"]
     search_fields = ["org_unit__name"]
-    readonly_fields = ["version"]
     inlines = [SeatInline]
 
 
 @admin.register(CommitteeSeat)
-class CommitteeSeatAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class CommitteeSeatAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["person_name", "position", "committee", "started_on", "left_on"]
     list_filter = ["position"]
     search_fields = ["person_name"]
     list_select_related = ["committee__org_unit"]
-    autocomplete_fields = ["user"]
 
 
 @admin.register(Grant)
@@ -155,14 +146,16 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
         queryset = super().get_queryset(request)
         if scope.is_unrestricted(request.user) or request.user.is_superuser:
             return queryset
-        # A user is in scope when one of their grants is.
+        # An organizer manages the accounts whose every grant lies in the organizer's scope: an
+        # account that also works elsewhere (or above) is managed from a level that sees all of it.
         in_scope = scope.restrict(Grant.objects.all(), request.user).values("user_id")
-        return queryset.filter(pk__in=in_scope)
+        outside = Grant.objects.exclude(pk__in=scope.restrict(Grant.objects.all(), request.user)).values("user_id")
+        return queryset.filter(pk__in=in_scope, is_superuser=False).exclude(pk__in=outside).exclude(pk=request.user.pk)
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            fields += ["is_superuser", "groups", "user_permissions", "last_login", "date_joined"]
+            fields += ["is_staff", "is_superuser", "groups", "user_permissions", "last_login", "date_joined"]
         return fields
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -407,8 +407,9 @@ class MeView(APIView):
         )
 
 
-@scope_exempt("以用户名、密码（和动态验证码）换取接口令牌")
+@scope_exempt("以用户名、密码（和动态验证码）换取接口令牌；撤销本人的令牌")
 @extend_schema(
+    methods=["POST"],
     request=inline_serializer(
         "TokenRequest",
         {
@@ -420,16 +421,23 @@ class MeView(APIView):
     responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     auth=[],
 )
-@api_view(["POST"])
+@extend_schema(methods=["DELETE"], request=None, responses={204: None})
+@api_view(["POST", "DELETE"])
 @permission_classes([AllowAny])
 @throttle_classes([LoginThrottle])
 def token_view(request: Request) -> Response:
-    """用用户名和密码换取接口令牌；已启用双重验证的账号还须提供动态验证码。"""
+    """POST：用用户名和密码换取接口令牌，已启用双重验证的账号还须提供动态验证码。
+    DELETE：撤销当前用户的令牌（之后须重新换取）。"""
     from django.contrib.auth import authenticate
     from django_otp import devices_for_user, match_token
 
     from .middleware import requires_two_factor
 
+    if request.method == "DELETE":
+        if not request.user.is_authenticated:
+            return Response({"detail": "请先登录。"}, status=status.HTTP_401_UNAUTHORIZED)
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
     username = request.data.get("username", "")
     password = request.data.get("password", "")
     if not username or not password:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils import timezone
@@ -59,7 +60,9 @@ class LoginForm(BootstrapMixin, forms.Form):
         if username and password:
             self.user = authenticate(self.request, username=username, password=password)
             if self.user is None:
-                raise forms.ValidationError("用户名或密码不正确。连续 5 次错误后账号将被暂时锁定。")
+                raise forms.ValidationError(
+                    f"用户名或密码不正确。连续 {settings.AXES_FAILURE_LIMIT} 次错误后账号将被暂时锁定。"
+                )
             if not self.user.is_active:
                 raise forms.ValidationError("该账号已停用，请联系管理员。")
         return cleaned

@@ -197,6 +197,9 @@ class BranchCommittee(models.Model):
     scope_path = "org_unit__path"
 
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="committees")
+    district = models.ForeignKey(
+        OrgUnit, verbose_name=_("所属区"), null=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     term_number = models.PositiveSmallIntegerField(_("届次"))
     term_start = models.DateField(_("任期开始"))
     term_end = models.DateField(_("任期届满"))
@@ -219,6 +222,13 @@ class BranchCommittee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org_unit.name} 第{self.term_number}届委员会"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The district key travels with every org-bound row (sharding by district).
+        self.district_id = self.org_unit.district_id
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "district"}
+        super().save(*args, **kwargs)
 
     @staticmethod
     def default_term_end(kind: str, start: datetime.date) -> datetime.date:
@@ -259,6 +269,9 @@ class CommitteeSeat(models.Model):
     committee = models.ForeignKey(
         BranchCommittee, verbose_name=_("委员会"), on_delete=models.PROTECT, related_name="seats"
     )
+    district = models.ForeignKey(
+        OrgUnit, verbose_name=_("所属区"), null=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     person_name = models.CharField(_("姓名"), max_length=50)
     user = models.ForeignKey(
         User,
@@ -281,7 +294,8 @@ class CommitteeSeat(models.Model):
     class Meta:
         verbose_name = _("委员职务")
         verbose_name_plural = _("委员职务")
-        ordering = ["committee", "left_on", "rank", "pk"]
+        # Serving seats (no leaving date) first, on PostgreSQL as on SQLite.
+        ordering = ["committee", models.F("left_on").asc(nulls_first=True), "rank", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["committee"],
@@ -295,10 +309,11 @@ class CommitteeSeat(models.Model):
         return f"{self.person_name}（{self.get_position_display()}）"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        self.district_id = self.committee.district_id
         self.rank = Position.values.index(self.position) if self.position in Position.values else len(Position.values)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "position" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "rank"}
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "rank", "district"}
         super().save(*args, **kwargs)
 
     @property
@@ -320,6 +335,9 @@ class Grant(models.Model):
     user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="grants")
     role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="grants")
+    district = models.ForeignKey(
+        OrgUnit, verbose_name=_("所属区"), null=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     is_active = models.BooleanField(_("有效"), default=True)
     granted_by = models.ForeignKey(
         User,
@@ -343,6 +361,13 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} · {self.org_unit.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The district key travels with every org-bound row (sharding by district).
+        self.district_id = self.org_unit.district_id
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "district"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         allowed = ROLE_UNIT_KINDS.get(self.role, ())

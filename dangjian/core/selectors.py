@@ -45,6 +45,13 @@ def org_unit_get(*, user: User, pk: Any) -> OrgUnit:
     return scope.get_or_404(OrgUnit.objects.select_related("parent", "merged_into", "district"), user, pk=pk)
 
 
+def own_unit_lineage(*, user: User) -> list[OrgUnit]:
+    """The units above the active grant's own unit, from the top down: a member's community and
+    sub-district. Their names are what the person belongs to, so every role may read them."""
+    root = scope.scope_root(user)
+    return list(root.ancestors()) if root is not None else []
+
+
 def org_unit_breadcrumbs(*, user: User, unit: OrgUnit) -> list[OrgUnit]:
     """The unit's ancestors that the user may see, from the top down."""
     return list(scope.restrict(unit.ancestors(), user))
@@ -134,7 +141,7 @@ def current_committee(*, user: User, unit: OrgUnit) -> BranchCommittee | None:
 def committee_get(*, user: User, pk: Any) -> BranchCommittee:
     return scope.get_or_404(
         BranchCommittee.objects.select_related("org_unit").prefetch_related(
-            Prefetch("seats", queryset=CommitteeSeat.objects.select_related("user").order_by("left_on", "rank", "pk"))
+            Prefetch("seats", queryset=CommitteeSeat.objects.select_related("user"))
         ),
         user,
         pk=pk,

@@ -30,6 +30,15 @@ def _save(instance: Any, by: User | None, **kwargs: Any) -> None:
     _save_unique(instance, **kwargs)
 
 
+# What a unique constraint met at save time means, by the constraint's name.
+CONFLICT_MESSAGES = {
+    "committee_one_secretary": "该委员会已有在任书记，请先办理原书记离任。",
+    "committee_unique_term": "这一届委员会刚刚被他人登记过，请刷新后查看。",
+    "grant_unique": "该用户已有这项授权。",
+    "code": "该编码刚刚被他人使用，请换一个编码。",
+}
+
+
 def _save_unique(instance: Any, **kwargs: Any) -> None:
     """Save; a unique value taken by a concurrent request since full_clean() checked it is
     refused like any other duplicate, not left to fail as a database error."""
@@ -37,7 +46,17 @@ def _save_unique(instance: Any, **kwargs: Any) -> None:
         with transaction.atomic():
             instance.save(**kwargs)
     except IntegrityError as exc:
-        raise ValidationError("保存失败：编码或届次等唯一信息刚刚被他人占用，请修改后重试。", code="conflict") from exc
+        text = str(exc)
+        message = next(
+            (message for name, message in CONFLICT_MESSAGES.items() if name in text),
+            "保存失败：数据刚刚被他人修改，请刷新后重试。",
+        )
+        raise ValidationError(message, code="conflict") from exc
+
+
+def _require_active(unit: OrgUnit) -> None:
+    if not unit.is_active:
+        raise ValidationError("该组织已撤销或合并，不能再修改。", code="closed")
 
 
 @transaction.atomic
@@ -75,6 +94,8 @@ def org_unit_create(
     unit.skip_history_when_saving = True
     unit.save(update_fields=["path", "depth", "district"])
     del unit.skip_history_when_saving
+    # The creation record was written before the path existed; complete it.
+    unit.history.filter(history_type="+").update(path=unit.path, depth=unit.depth, district_id=unit.district_id)
     return unit
 
 
@@ -92,6 +113,7 @@ def org_unit_update(
         raise ValueError(f"org_unit_update cannot change {sorted(unknown)}")
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     _check_version(unit, expected_version)
+    _require_active(unit)
     for field, value in fields.items():
         setattr(unit, field, value.strip() if isinstance(value, str) else value)
     unit.version += 1
@@ -113,6 +135,7 @@ def org_unit_move(
     """
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     _check_version(unit, expected_version)
+    _require_active(unit)
     new_parent = OrgUnit.objects.select_for_update().get(pk=new_parent.pk)
     if not new_parent.is_active:
         raise ValidationError({"new_parent": "目标上级组织已撤销或合并。"})
@@ -133,6 +156,11 @@ def org_unit_move(
         depth=F("depth") + depth_delta,
         district_id=new_parent.district_id,
     )
+    if new_parent.district_id != unit.district_id:
+        district_id = new_parent.district_id
+        BranchCommittee.objects.filter(org_unit__path__startswith=new_path).update(district_id=district_id)
+        CommitteeSeat.objects.filter(committee__org_unit__path__startswith=new_path).update(district_id=district_id)
+        Grant.objects.filter(org_unit__path__startswith=new_path).update(district_id=district_id)
     unit.path = new_path
     unit.depth = new_parent.depth + 1
     unit.district_id = new_parent.district_id
@@ -179,7 +207,17 @@ def org_unit_close(
         committee.ended_on = max(closed_on, committee.term_start)
         committee.version += 1
         _save(committee, by)
+        _end_serving_seats(
+            committee, committee.ended_on, "组织撤销" if status == OrgStatus.DISSOLVED else "组织合并", by
+        )
     return unit
+
+
+def _end_serving_seats(committee: BranchCommittee, day: datetime.date, reason: str, by: User | None) -> None:
+    for seat in committee.seats.select_for_update().filter(left_on__isnull=True):
+        seat.left_on = max(day, seat.started_on)
+        seat.left_reason = reason
+        _save(seat, by)
 
 
 @transaction.atomic
@@ -196,7 +234,7 @@ def committee_create(
     org_unit = OrgUnit.objects.select_for_update().get(pk=org_unit.pk)
     if not org_unit.is_active:
         raise ValidationError({"org_unit": "该组织已撤销或合并，不能再选举委员会。"})
-    previous = org_unit.committees.order_by("-term_number").first()
+    previous = org_unit.committees.select_for_update().order_by("-term_number").first()
     if term_number is None:
         term_number = previous.term_number + 1 if previous else 1
     if previous and term_start <= previous.term_start:
@@ -217,10 +255,7 @@ def committee_create(
         previous.ended_on = term_start
         previous.version += 1
         _save(previous, by)
-        for seat in previous.seats.filter(left_on__isnull=True):
-            seat.left_on = term_start
-            seat.left_reason = "换届"
-            _save(seat, by)
+        _end_serving_seats(previous, term_start, "换届", by)
     return committee
 
 
@@ -236,8 +271,16 @@ def committee_update(
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"committee_update cannot change {sorted(unknown)}")
-    committee = BranchCommittee.objects.select_for_update().get(pk=committee.pk)
+    committee = BranchCommittee.objects.select_for_update().select_related("org_unit").get(pk=committee.pk)
     _check_version(committee, expected_version)
+    _require_active(committee.org_unit)
+    start = fields.get("term_start", committee.term_start)
+    if start != committee.term_start:
+        if committee.seats.filter(started_on__lt=start).exists():
+            raise ValidationError({"term_start": "已有委员的任职日期早于新的任期开始日期，请先核对委员任职日期。"})
+        earlier = BranchCommittee.objects.filter(org_unit=committee.org_unit, term_number__lt=committee.term_number)
+        if earlier.filter(term_start__gte=start).exists():
+            raise ValidationError({"term_start": "任期开始日期必须晚于上一届的任期开始日期。"})
     for field, value in fields.items():
         setattr(committee, field, value)
     committee.version += 1
@@ -255,7 +298,8 @@ def seat_add(
     started_on: datetime.date | None = None,
     user: User | None = None,
 ) -> CommitteeSeat:
-    committee = BranchCommittee.objects.select_for_update().get(pk=committee.pk)
+    committee = BranchCommittee.objects.select_for_update().select_related("org_unit").get(pk=committee.pk)
+    _require_active(committee.org_unit)
     if committee.ended_on is not None:
         raise ValidationError("该届委员会已换届，不能再增补委员。")
     seat = CommitteeSeat(
@@ -271,7 +315,8 @@ def seat_add(
 
 @transaction.atomic
 def seat_end(*, seat: CommitteeSeat, left_on: datetime.date, reason: str, by: User | None) -> CommitteeSeat:
-    seat = CommitteeSeat.objects.select_for_update().get(pk=seat.pk)
+    seat = CommitteeSeat.objects.select_for_update().select_related("committee__org_unit").get(pk=seat.pk)
+    _require_active(seat.committee.org_unit)
     if seat.left_on is not None:
         raise ValidationError("该委员已经离任。")
     seat.left_on = left_on

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
@@ -238,7 +239,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
     if role in (Role.MEMBER, Role.RESIDENT):
         unit = root
         context["unit"] = unit
-        context["breadcrumbs"] = list(unit.ancestors())
+        context["breadcrumbs"] = selectors.own_unit_lineage(user=user)
         if role == Role.RESIDENT:
             context["community"] = unit
         else:
@@ -259,6 +260,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
     ending = selectors.committees_ending(user=user)
     context["ending_count"] = ending.count()
     context["ending"] = list(ending[:10])
+    context["warning_days"] = settings.DANGJIAN_TERM_WARNING_DAYS
     context["without_committee"] = list(selectors.units_without_committee(user=user)[:10])
     context["current_committee"] = selectors.current_committee(user=user, unit=root) if root.has_committee else None
     return render(request, "core/home.html", context)
@@ -412,8 +414,6 @@ def committees_ending_view(request: HttpRequest) -> HttpResponse:
     except ValueError:
         days = None
     committees = selectors.committees_ending(user=request.user, days=days)
-    from django.conf import settings
-
     context = {
         "committees": committees,
         "days": days or settings.DANGJIAN_TERM_WARNING_DAYS,

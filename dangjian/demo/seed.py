@@ -104,6 +104,7 @@ class Seeder:
         previous_start = add_years(start, -years)
         services.committee_create(org_unit=unit, term_start=previous_start, by=None, notes="")
         committee = services.committee_create(org_unit=unit, term_start=start, by=None)
+        self.created_committees += 2
         positions = [
             Position.SECRETARY,
             Position.DEPUTY_SECRETARY,
@@ -117,7 +118,6 @@ class Seeder:
             services.seat_add(
                 committee=committee, person_name=self.name(), position=position, by=None, started_on=start
             )
-        self.created_committees += 1
 
     @transaction.atomic
     def run(self) -> None:
@@ -174,6 +174,13 @@ class Seeder:
                     parent=branch,
                 )
 
+    @staticmethod
+    def grant_once(user: User, role: str, unit_code: str) -> None:
+        """Grant a demo role once; a grant an organizer has since revoked stays revoked."""
+        unit = OrgUnit.objects.get(code=unit_code)
+        if not user.grants.filter(role=role, org_unit=unit).exists():
+            services.grant_create(user=user, role=role, org_unit=unit, by=None)
+
     def accounts(self) -> list[tuple[DemoAccount, bool]]:
         password = settings.DANGJIAN_DEMO_PASSWORD
         results = []
@@ -184,17 +191,10 @@ class Seeder:
                 user = User.objects.create_user(
                     username=account.username, password=password, full_name=account.full_name, is_staff=account.is_staff
                 )
-            services.grant_create(
-                user=user, role=account.role, org_unit=OrgUnit.objects.get(code=account.unit_code), by=None
-            )
+            self.grant_once(user, account.role, account.unit_code)
             results.append((account, created))
         for username, role, unit_code in EXTRA_GRANTS:
-            services.grant_create(
-                user=User.objects.get(username=username),
-                role=role,
-                org_unit=OrgUnit.objects.get(code=unit_code),
-                by=None,
-            )
+            self.grant_once(User.objects.get(username=username), role, unit_code)
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser(username="admin", password=password, full_name="系统管理员")
         return results

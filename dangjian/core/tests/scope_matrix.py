@@ -6,7 +6,10 @@
 - for a route that shows an object, each persona gets 404 (or 403 where its role lacks the
   route's capability) for every object outside its scope, on GET and on POST, and nothing
   changes; inside its scope it gets the page (or 403 without the capability);
-- for a list route, no persona finds the names of units outside its scope in the response.
+- for a list route, no persona finds the names of units outside its scope in the response;
+- an API create with an empty body is refused (400, or 403 without the capability) and writes
+  nothing;
+- an unnamed route fails: the matrix could not request it.
 
 Objects of a model are made for a place in the world by `OBJECT_MAKERS`; a route showing a
 model without a maker fails, so a new org-bound model must say how to place one.
@@ -23,7 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dangjian.core import scope
-from dangjian.core.models import BranchCommittee, CommitteeSeat, OrgUnit
+from dangjian.core.models import BranchCommittee, CommitteeSeat, Grant, OrgUnit
 
 # Namespaces that the matrix leaves to their own tests: the Django admin is scoped by
 # ScopedAdminMixin and tested in test_admin.py.
@@ -79,9 +82,8 @@ def iter_routes(urlconf: str | None = None) -> Iterator[Route]:
                 )
                 yield from walk(entry.url_patterns, inner, prefix + str(entry.pattern))
             elif isinstance(entry, URLPattern):
-                if entry.name is None:
-                    continue
-                name = f"{namespace}:{entry.name}" if namespace else entry.name
+                # An unnamed route cannot be reversed by the matrix; it is reported by its pattern.
+                name = (f"{namespace}:{entry.name}" if namespace else entry.name) if entry.name else ""
                 yield Route(
                     name=name,
                     pattern=prefix + str(entry.pattern),
@@ -125,6 +127,7 @@ def _snapshot(world: Any) -> list[tuple[Any, ...]]:
         *OrgUnit.objects.order_by("pk").values_list("pk", "name", "code", "path", "status", "version"),
         *BranchCommittee.objects.order_by("pk").values_list("pk", "term_start", "term_end", "ended_on", "version"),
         *CommitteeSeat.objects.order_by("pk").values_list("pk", "person_name", "left_on"),
+        *Grant.objects.order_by("pk").values_list("pk", "role", "org_unit_id", "is_active"),
     ]
 
 
@@ -143,6 +146,9 @@ def check_urlconf(world: Any, urlconf: str | None = None, stats: dict[str, int] 
     for route in iter_routes(urlconf):
         exempt = route.declaration("scope_exempt")
         if exempt:
+            continue
+        if not route.name:
+            failures.append(f"{route.pattern}: an unnamed route; name it so the scope matrix can request it")
             continue
         model = route.declaration("scope_model")
         if route.is_viewset:
@@ -172,6 +178,8 @@ def check_urlconf(world: Any, urlconf: str | None = None, stats: dict[str, int] 
                     )
                 elif method == "GET":
                     failures += _check_list_route(route, urlconf, client, persona, has_cap)
+                elif route.is_viewset:
+                    failures += _check_create_route(world, route, urlconf, client, persona, method, has_cap)
     stats["requests"] = _request.count  # type: ignore[attr-defined]
     return failures
 
@@ -237,6 +245,19 @@ def _check_list_route(route, urlconf, client, persona, has_cap) -> list[str]:
     for marker in markers:
         if marker in body:
             failures.append(f"{route.name} GET as {persona}: the response shows “{marker}”, outside the scope")
+    return failures
+
+
+def _check_create_route(world, route, urlconf, client, persona, method, has_cap) -> list[str]:
+    """An empty create is refused (400 with the capability, 403 without) and writes nothing."""
+    before = _snapshot(world)
+    response = _request(client, method, _url(route, urlconf, None))
+    expected = {400} if has_cap else {403}
+    failures = []
+    if response.status_code not in expected:
+        failures.append(f"{route.name} {method} as {persona}: got {response.status_code}, expected {sorted(expected)}")
+    if _snapshot(world) != before:
+        failures.append(f"{route.name} {method} as {persona}: an empty create changed data")
     return failures
 
 

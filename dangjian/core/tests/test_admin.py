@@ -36,21 +36,65 @@ def test_admin_lists_of_committees_grants_and_users_are_scoped(world, staff_orga
     assert "翠湖社区" in grants and "示范区" not in grants
 
 
-def test_the_admin_offers_only_units_in_scope_as_parents(world, staff_organizer, login):
+def test_the_grant_form_offers_only_units_in_scope(world, staff_organizer, login):
     client = login(staff_organizer)
-    form = client.get(reverse("admin:core_orgunit_add")).content.decode()
+    form = client.get(reverse("admin:core_grant_add")).content.decode()
     assert "翠湖社区" in form and "松涛社区" not in form
 
 
-def test_the_admin_adds_a_unit_through_the_service(world, staff_organizer, login):
+def test_an_organizer_grants_a_role_in_scope_and_not_outside(world, staff_organizer, login):
     client = login(staff_organizer)
-    response = client.post(
-        reverse("admin:core_orgunit_add"),
-        {"kind": "branch", "code": "ADM-1", "name": "后台支部", "parent": world.units["C1"].pk, "sort_order": 0},
+    user = world.personas["outsider"]
+    inside = client.post(
+        reverse("admin:core_grant_add"),
+        {"user": user.pk, "role": "community_cadre", "org_unit": world.units["C1"].pk, "is_active": "on"},
     )
-    assert response.status_code == 302
-    unit = OrgUnit.objects.get(code="ADM-1")
-    assert unit.path.startswith(world.units["C1"].path) and unit.depth == world.units["C1"].depth + 1
+    assert inside.status_code == 302
+    assert user.grants.get().granted_by == staff_organizer
+    outside = client.post(
+        reverse("admin:core_grant_add"),
+        {"user": user.pk, "role": "community_cadre", "org_unit": world.units["C2"].pk, "is_active": "on"},
+    )
+    assert outside.status_code == 200 and user.grants.count() == 1
+
+
+def test_the_tree_and_committees_are_read_only_in_the_admin(world, staff_organizer, login):
+    client = login(staff_organizer)
+    assert client.get(reverse("admin:core_orgunit_add")).status_code == 403
+    page = client.get(reverse("admin:core_orgunit_change", args=[world.units["B1"].pk])).content.decode()
+    assert 'name="name"' not in page  # shown, not editable
+    assert client.get(reverse("admin:core_branchcommittee_add")).status_code == 403
+
+
+def test_an_organizer_cannot_manage_an_account_that_also_works_elsewhere(world, staff_organizer, login):
+    from dangjian.core.choices import Role
+    from dangjian.core.tests.factories import grant
+
+    wider = world.personas["district_organizer"]
+    grant(wider, Role.RESIDENT, world.units["C1"])  # a resident of 翠湖社区, an organizer above it
+    client = login(staff_organizer)
+    assert ">district_organizer<" not in client.get(reverse("admin:core_user_changelist")).content.decode()
+    assert client.get(reverse("admin:core_user_change", args=[wider.pk])).status_code == 302
+    assert client.get(reverse("admin:auth_user_password_change", args=[wider.pk])).status_code in (302, 404)
+
+
+def test_an_organizer_cannot_grant_staff_or_superuser_status(world, staff_organizer, login):
+    client = login(staff_organizer)
+    page = client.get(reverse("admin:core_user_change", args=[world.personas["community_cadre"].pk])).content.decode()
+    assert 'name="is_staff"' not in page and 'name="is_superuser"' not in page
+
+
+def test_the_admin_signs_in_through_the_platform_login(client):
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("core:login"))
+
+
+def test_the_admin_needs_the_second_factor_of_those_who_have_one(world, staff_organizer, login):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=staff_organizer, name="x", confirmed=True)
+    response = login(staff_organizer).get(reverse("admin:index"))
+    assert response.status_code == 302 and "/login/" in response["Location"]
 
 
 def test_nothing_can_be_deleted_in_the_admin(world, staff_organizer, login):

@@ -188,3 +188,51 @@ def test_the_kind_filter_rejects_an_unknown_kind(world, api):
     response = api("district_organizer").get("/api/v1/org-units/", {"kind": "planet"})
     assert response.status_code == 400
     assert OrgKind.BRANCH  # the enumeration the filter offers
+
+
+def test_not_found_is_said_in_chinese(world, api):
+    response = api("community_secretary").get(f"/api/v1/org-units/{world.units['B2'].pk}/")
+    assert response.json() == {"detail": "不存在，或不在您的权限范围内。"}
+
+
+def test_a_malformed_grant_header_names_the_header(world, api):
+    response = api("community_secretary").get("/api/v1/org-units/", HTTP_X_GRANT="abc")
+    assert response.status_code == 400 and response.json() == {"X-Grant": ["授权编号必须是整数。"]}
+
+
+def test_page_size_asks_for_larger_pages(world, api):
+    client = api("district_organizer")
+    assert len(client.get("/api/v1/org-units/", {"page_size": 3}).json()["results"]) == 3
+    assert client.get("/api/v1/org-units/", {"page_size": 500}).json()["next"] is None
+
+
+def test_a_user_revokes_their_token(world):
+    client = APIClient()
+    token = client.post(
+        "/api/v1/auth/token/", {"username": "community_cadre", "password": "Test-password-2026"}, format="json"
+    ).json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.delete("/api/v1/auth/token/").status_code == 204
+    response = client.get("/api/v1/org-units/")
+    assert response.status_code in (401, 403) and response.json()["detail"] == "认证令牌无效。"
+
+
+def test_an_old_token_stops_working_when_two_factor_becomes_required(world, settings):
+    token = Token.objects.create(user=world.personas["subdistrict_organizer"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get("/api/v1/org-units/").status_code == 200
+    settings.DANGJIAN_REQUIRE_2FA_FOR_ORGANIZERS = True
+    response = client.get("/api/v1/org-units/")
+    assert response.status_code == 403 and "双重验证" in response.json()["detail"]
+
+
+def test_a_locked_account_gets_json_from_the_api(world):
+    client = APIClient()
+    for _ in range(5):
+        client.post("/api/v1/auth/token/", {"username": "community_cadre", "password": "wrong"}, format="json")
+    response = client.post(
+        "/api/v1/auth/token/", {"username": "community_cadre", "password": "Test-password-2026"}, format="json"
+    )
+    assert response.status_code == 429
+    assert "暂时锁定" in response.json()["detail"]

@@ -57,3 +57,24 @@ def test_it_catches_a_deliberately_unscoped_view(world):
     assert any(
         failure.startswith("undeclared") and "neither scoped_view nor scope_exempt" in failure for failure in failures
     )
+
+
+def unnamed_view(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("")
+
+
+class UnnamedUrls:
+    urlpatterns = [path("unnamed/", unnamed_view)]
+
+
+def test_it_reports_an_unnamed_route(world, settings):
+    import sys
+    import types
+
+    module = types.ModuleType("unnamed_urls")
+    module.urlpatterns = UnnamedUrls.urlpatterns
+    sys.modules["unnamed_urls"] = module
+    settings.ROOT_URLCONF = "unnamed_urls"
+    assert check_urlconf(world) == ["unnamed/: an unnamed route; name it so the scope matrix can request it"]

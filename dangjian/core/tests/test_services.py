@@ -200,3 +200,48 @@ def test_a_code_taken_between_the_check_and_the_save_is_refused_cleanly(world, m
         )
     assert error.value.code == "conflict"
     assert not OrgUnit.objects.filter(name="并发").exists()
+
+
+def test_a_closed_unit_is_not_changed_any_more(world):
+    g1 = world.units["G1"]
+    services.org_unit_close(unit=g1, status=OrgStatus.DISSOLVED, closed_on=datetime.date.today(), by=None)
+    with pytest.raises(ValidationError) as renamed:
+        services.org_unit_update(unit=g1, by=None, name="复活")
+    assert renamed.value.code == "closed"
+    with pytest.raises(ValidationError):
+        services.org_unit_move(unit=g1, new_parent=world.units["B1b"], by=None)
+
+
+def test_closing_a_unit_ends_its_committee_and_its_seats(world):
+    b1b = world.units["B1b"]
+    today = datetime.date.today()
+    services.org_unit_close(unit=b1b, status=OrgStatus.DISSOLVED, closed_on=today, by=None)
+    committee = world.committees["B1b"]
+    committee.refresh_from_db()
+    assert committee.ended_on == today
+    assert list(committee.seats.values_list("left_on", "left_reason")) == [(today, "组织撤销")]
+    with pytest.raises(ValidationError):
+        services.seat_add(committee=committee, person_name="补选", position=Position.COMMITTEE_MEMBER, by=None)
+
+
+def test_a_term_cannot_start_after_a_seat_of_it_did(world):
+    committee = world.committees["B1"]
+    later = committee.term_start + datetime.timedelta(days=30)
+    with pytest.raises(ValidationError) as error:
+        services.committee_update(committee=committee, by=None, term_start=later)
+    assert "term_start" in error.value.message_dict
+
+
+def test_moving_across_districts_carries_the_district_key_of_committees_seats_and_grants(world):
+    b1, c3, d2 = world.units["B1"], world.units["C3"], world.units["D2"]
+    services.org_unit_move(unit=b1, new_parent=c3, by=None)
+    committee = world.committees["B1"]
+    committee.refresh_from_db()
+    assert committee.district_id == d2.pk
+    assert committee.seats.get().district_id == d2.pk
+    assert world.personas["member"].grants.get().district_id == d2.pk
+
+
+def test_the_creation_record_holds_the_path(world):
+    record = world.units["G1"].history.get(history_type="+")
+    assert record.path == world.units["G1"].path and record.district_id == world.units["D1"].pk

@@ -81,3 +81,14 @@ def test_every_demo_account_signs_in_and_sees_only_its_scope(demo, client):
         outside = OrgUnit.objects.exclude(path__startswith=root.path).first()
         if outside is not None:
             assert client.get(f"/org/{outside.pk}/").status_code == 404, account.username
+
+
+def test_a_revoked_demo_grant_stays_revoked(demo):
+    from dangjian.core import services
+    from dangjian.demo.seed import seed
+
+    grant = User.objects.get(username="ganbu").grants.get()
+    services.grant_revoke(grant=grant, by=None)
+    seed(today=TODAY)
+    grant.refresh_from_db()
+    assert grant.is_active is False
