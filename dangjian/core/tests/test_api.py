@@ -236,3 +236,24 @@ def test_a_locked_account_gets_json_from_the_api(world):
     )
     assert response.status_code == 429
     assert "暂时锁定" in response.json()["detail"]
+
+
+def test_the_unit_and_committee_lists_cost_the_same_queries_for_few_and_many(world, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.core.tests.factories import make_committee, make_unit
+
+    client = api("community_secretary")
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, {"page_size": 500}).status_code == 200
+        return len(queries)
+
+    count("/api/v1/me/")  # the first request of this client loads and caches the grants
+    units, committees = count("/api/v1/org-units/"), count("/api/v1/committees/")
+    for _ in range(20):
+        make_committee(make_unit(OrgKind.BRANCH, world.units["C1"]))
+    assert count("/api/v1/org-units/") == units
+    assert count("/api/v1/committees/") == committees
