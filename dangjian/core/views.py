@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -14,7 +15,6 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import scope, selectors, services
 from .access import scope_exempt, scoped_view
-from .choices import OrgKind, Role
+from .choices import OrgKind, Role, child_kinds
 from .forms import (
     CommitteeCreateForm,
     CommitteeEditForm,
@@ -57,6 +57,35 @@ def _apply_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+def _submit(
+    request: HttpRequest,
+    form: Any,
+    action: Callable[[dict[str, Any]], Any],
+    success: Callable[[Any], tuple[str, str]],
+) -> HttpResponse | None:
+    """Run the service `action` on a valid posted form. On success, say so and go to the page
+    `success` names; a service's refusal lands on the form's fields and None is returned, so the
+    view shows the form again with nothing written."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except ValidationError as error:
+        _apply_errors(form, error)
+        return None
+    message, url = success(result)
+    messages.success(request, message)
+    return htmx_redirect(request, url)
+
+
+def _unit_url(unit: OrgUnit) -> str:
+    return reverse("core:org_detail", args=[unit.pk])
+
+
+def _committee_url(committee: BranchCommittee) -> str:
+    return reverse("core:committee_detail", args=[committee.pk])
 
 
 def _form_page(request: HttpRequest, template: str, unit: OrgUnit, **context: Any) -> HttpResponse:
@@ -301,35 +330,27 @@ def org_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "history": selectors.unit_history(user=user, unit=unit),
         "counts": selectors.org_unit_counts(user=user, under=unit),
         "can_manage": scope.can_manage_unit(user, unit) and unit.is_active,
-        "can_add_child": scope.can_add_child(user, unit) and bool(_child_kinds(unit)),
+        "can_add_child": scope.can_add_child(user, unit) and bool(child_kinds(unit.kind)),
         "can_manage_committee": unit.has_committee and unit.is_active and scope.can_manage_committee_of(user, unit),
         "tab": request.GET.get("tab", "info"),
     }
     return render(request, "core/org_detail.html", context)
 
 
-def _child_kinds(unit: OrgUnit) -> list[str]:
-    from .choices import child_kinds
-
-    return child_kinds(unit.kind)
-
-
 @scoped_view(cap=Cap.ORG_MANAGE, model=OrgUnit)
 def org_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     parent = selectors.org_unit_get(user=user, pk=pk)
-    if not scope.can_add_child(user, parent) or not _child_kinds(parent):
+    if not scope.can_add_child(user, parent) or not child_kinds(parent.kind):
         raise PermissionDenied("不能在该组织下新增下级组织。")
     form = OrgUnitCreateForm(data=request.POST or None, parent=parent)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = services.org_unit_create(parent=parent, by=user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, f"已新增{unit.get_kind_display()}：{unit.name}")
-            return htmx_redirect(request, reverse("core:org_detail", args=[unit.pk]))
-    return _form_page(request, "core/org_form.html", parent, form=form, title=f"在「{parent.name}」下新增组织")
+    done = _submit(
+        request,
+        form,
+        lambda data: services.org_unit_create(parent=parent, by=user, **data),
+        lambda unit: (f"已新增{unit.get_kind_display()}：{unit.name}", _unit_url(unit)),
+    )
+    return done or _form_page(request, "core/org_form.html", parent, form=form, title=f"在「{parent.name}」下新增组织")
 
 
 def _managed_unit(request: HttpRequest, pk: int) -> OrgUnit:
@@ -345,17 +366,19 @@ def _managed_unit(request: HttpRequest, pk: int) -> OrgUnit:
 def org_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _managed_unit(request, pk)
     form = OrgUnitEditForm(data=request.POST or None, instance=unit)
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in OrgUnitEditForm.Meta.fields}
-        try:
-            # The form already wrote into `unit`; the service loads its own copy under a lock.
-            services.org_unit_update(unit=unit, by=request.user, expected_version=form.cleaned_data["version"], **data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, "组织信息已保存。")
-            return htmx_redirect(request, reverse("core:org_detail", args=[unit.pk]))
-    return _form_page(request, "core/org_form.html", unit, form=form, title=f"编辑「{unit.name}」")
+    done = _submit(
+        request,
+        form,
+        # The form already wrote into `unit`; the service loads its own copy under a lock.
+        lambda data: services.org_unit_update(
+            unit=unit,
+            by=request.user,
+            expected_version=data["version"],
+            **{name: data[name] for name in OrgUnitEditForm.Meta.fields},
+        ),
+        lambda saved: ("组织信息已保存。", _unit_url(saved)),
+    )
+    return done or _form_page(request, "core/org_form.html", unit, form=form, title=f"编辑「{unit.name}」")
 
 
 @scoped_view(cap=Cap.ORG_MANAGE, model=OrgUnit)
@@ -363,20 +386,15 @@ def org_move_view(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _managed_unit(request, pk)
     targets = selectors.move_targets(user=request.user, unit=unit)
     form = OrgUnitMoveForm(data=request.POST or None, targets=targets, unit=unit)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.org_unit_move(
-                unit=unit,
-                new_parent=form.cleaned_data["new_parent"],
-                by=request.user,
-                expected_version=form.cleaned_data["version"],
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, f"已将「{unit.name}」移到「{form.cleaned_data['new_parent'].name}」之下。")
-            return htmx_redirect(request, reverse("core:org_detail", args=[unit.pk]))
-    return _form_page(request, "core/org_form.html", unit, form=form, title=f"移动「{unit.name}」")
+    done = _submit(
+        request,
+        form,
+        lambda data: services.org_unit_move(
+            unit=unit, new_parent=data["new_parent"], by=request.user, expected_version=data["version"]
+        ),
+        lambda moved: (f"已将「{moved.name}」移到「{moved.parent.name}」之下。", _unit_url(moved)),
+    )
+    return done or _form_page(request, "core/org_form.html", unit, form=form, title=f"移动「{unit.name}」")
 
 
 @scoped_view(cap=Cap.ORG_MANAGE, model=OrgUnit)
@@ -384,24 +402,23 @@ def org_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _managed_unit(request, pk)
     targets = selectors.merge_targets(user=request.user, unit=unit)
     form = OrgUnitCloseForm(data=request.POST or None, targets=targets, unit=unit)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.org_unit_close(
-                unit=unit,
-                status=data["status"],
-                closed_on=data["closed_on"],
-                reason=data["reason"],
-                merged_into=data["merged_into"],
-                by=request.user,
-                expected_version=data["version"],
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, f"「{unit.name}」已{'合并' if data['status'] == 'merged' else '撤销'}。")
-            return htmx_redirect(request, reverse("core:org_detail", args=[unit.pk]))
-    return _form_page(request, "core/org_form.html", unit, form=form, title=f"撤销或合并「{unit.name}」", danger=True)
+    done = _submit(
+        request,
+        form,
+        lambda data: services.org_unit_close(
+            unit=unit,
+            status=data["status"],
+            closed_on=data["closed_on"],
+            reason=data["reason"],
+            merged_into=data["merged_into"],
+            by=request.user,
+            expected_version=data["version"],
+        ),
+        lambda closed: (f"「{closed.name}」已{closed.get_status_display()}。", _unit_url(closed)),
+    )
+    return done or _form_page(
+        request, "core/org_form.html", unit, form=form, title=f"撤销或合并「{unit.name}」", danger=True
+    )
 
 
 # --- Committees --------------------------------------------------------------------------------
@@ -435,15 +452,13 @@ def _committee_unit(request: HttpRequest, pk: int) -> OrgUnit:
 def committee_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _committee_unit(request, pk)
     form = CommitteeCreateForm(data=request.POST or None, org_unit=unit)
-    if request.method == "POST" and form.is_valid():
-        try:
-            committee = services.committee_create(org_unit=unit, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, f"已登记第{committee.term_number}届委员会。")
-            return htmx_redirect(request, reverse("core:committee_detail", args=[committee.pk]))
-    return _form_page(request, "core/committee_form.html", unit, form=form, title=f"{unit.name} 换届登记")
+    done = _submit(
+        request,
+        form,
+        lambda data: services.committee_create(org_unit=unit, by=request.user, **data),
+        lambda committee: (f"已登记第{committee.term_number}届委员会。", _committee_url(committee)),
+    )
+    return done or _form_page(request, "core/committee_form.html", unit, form=form, title=f"{unit.name} 换届登记")
 
 
 @scoped_view(cap=Cap.COMMITTEE_VIEW, model=BranchCommittee)
@@ -472,48 +487,31 @@ def _managed_committee(request: HttpRequest, pk: int) -> BranchCommittee:
 def committee_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     committee = _managed_committee(request, pk)
     form = CommitteeEditForm(data=request.POST or None, instance=committee)
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in CommitteeEditForm.Meta.fields}
-        try:
-            services.committee_update(
-                committee=committee, by=request.user, expected_version=form.cleaned_data["version"], **data
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, "委员会信息已保存。")
-            return htmx_redirect(request, reverse("core:committee_detail", args=[committee.pk]))
-    return _form_page(
+    done = _submit(
         request,
-        "core/committee_form.html",
-        committee.org_unit,
-        form=form,
-        committee=committee,
-        title=f"编辑{committee}",
+        form,
+        lambda data: services.committee_update(
+            committee=committee,
+            by=request.user,
+            expected_version=data["version"],
+            **{name: data[name] for name in CommitteeEditForm.Meta.fields},
+        ),
+        lambda saved: ("委员会信息已保存。", _committee_url(saved)),
     )
+    return done or _committee_form_page(request, committee, form, f"编辑{committee}")
 
 
 @scoped_view(cap=Cap.COMMITTEE_MANAGE, model=BranchCommittee)
 def seat_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     committee = _managed_committee(request, pk)
     form = SeatAddForm(data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                seat = services.seat_add(committee=committee, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, f"已增补：{seat}")
-            return htmx_redirect(request, reverse("core:committee_detail", args=[committee.pk]))
-    return _form_page(
+    done = _submit(
         request,
-        "core/committee_form.html",
-        committee.org_unit,
-        form=form,
-        committee=committee,
-        title=f"{committee} · 增补委员",
+        form,
+        lambda data: services.seat_add(committee=committee, by=request.user, **data),
+        lambda seat: (f"已增补：{seat}", _committee_url(committee)),
     )
+    return done or _committee_form_page(request, committee, form, f"{committee} · 增补委员")
 
 
 @scoped_view(cap=Cap.COMMITTEE_MANAGE, model=CommitteeSeat)
@@ -521,16 +519,16 @@ def seat_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     seat = selectors.seat_get(user=request.user, pk=pk)
     committee = _managed_committee(request, seat.committee_id)
     form = SeatEndForm(data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.seat_end(
-                seat=seat, left_on=form.cleaned_data["left_on"], reason=form.cleaned_data["reason"], by=request.user
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, f"{seat.person_name} 已离任。")
-            return htmx_redirect(request, reverse("core:committee_detail", args=[committee.pk]))
+    done = _submit(
+        request,
+        form,
+        lambda data: services.seat_end(seat=seat, left_on=data["left_on"], reason=data["reason"], by=request.user),
+        lambda ended: (f"{ended.person_name} 已离任。", _committee_url(committee)),
+    )
+    return done or _committee_form_page(request, committee, form, f"{seat} · 离任")
+
+
+def _committee_form_page(request: HttpRequest, committee: BranchCommittee, form: Any, title: str) -> HttpResponse:
     return _form_page(
-        request, "core/committee_form.html", committee.org_unit, form=form, committee=committee, title=f"{seat} · 离任"
+        request, "core/committee_form.html", committee.org_unit, form=form, committee=committee, title=title
     )
