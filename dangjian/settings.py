@@ -240,6 +240,9 @@ AXES_LOCKOUT_CALLABLE = "dangjian.core.errors.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# The admin shows each record's history; reverting would bypass the services' rules.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # Two-factor login: required for district and sub-district organizers unless turned off.
 DANGJIAN_REQUIRE_2FA_FOR_ORGANIZERS = envbool("DANGJIAN_REQUIRE_2FA_FOR_ORGANIZERS", True)
 OTP_TOTP_ISSUER = envstr("DANGJIAN_OTP_ISSUER", "社区党建工作平台")

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
@@ -20,12 +21,22 @@ from . import scope
 from .models import BranchCommittee, CommitteeSeat, Grant, OrgUnit, User
 
 
+class NoRevertMixin:
+    """History is shown, never reverted: a revert would save around the services and their
+    rules (a unit's parent without its path, a term without its predecessor)."""
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("历史版本只供查看，不能在这里恢复。")
+        return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
+
+
 def _staff_may(request: HttpRequest) -> bool:
     user = request.user
     return user.is_active and (user.is_superuser or (user.is_staff and scope.can(user, scope.Cap.ADMIN)))
 
 
-class ScopedAdminMixin:
+class ScopedAdminMixin(NoRevertMixin):
     """Restricts the change list, the object pages and every foreign-key choice to the scope."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -126,12 +137,30 @@ class GrantInline(admin.TabularInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return scope.restrict(super().get_queryset(request), request.user)
 
+    def get_min_num(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
+        # An organizer's new account comes with its first grant, or it would fall out of their
+        # sight (they see accounts through their grants).
+        return 1 if obj is None and not request.user.is_superuser else 0
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+        kwargs.setdefault("validate_min", obj is None and not request.user.is_superuser)
+        return super().get_formset(request, obj, **kwargs)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _staff_may(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _staff_may(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _staff_may(request)
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(NoRevertMixin, DjangoUserAdmin, SimpleHistoryAdmin):
     list_display = ["username", "full_name", "is_active", "is_staff", "last_login"]
     search_fields = ["username", "full_name"]
     fieldsets = [

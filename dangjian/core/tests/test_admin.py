@@ -111,3 +111,62 @@ def test_cadres_have_no_admin(world, login):
     body = login(user).get(reverse("admin:index")).content.decode()
     assert "组织" not in body.split("<main")[-1] or "您没有" in body
     assert login(user).get(reverse("admin:core_orgunit_changelist")).status_code == 403
+
+
+def _add_user_form(username: str, grant_rows: list[dict]) -> dict:
+    data = {
+        "username": username,
+        "password1": "A-long-password-2026",
+        "password2": "A-long-password-2026",
+        "usable_password": "true",
+        "grants-TOTAL_FORMS": str(len(grant_rows)),
+        "grants-INITIAL_FORMS": "0",
+        "grants-MIN_NUM_FORMS": "1",
+        "grants-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(grant_rows):
+        data.update({f"grants-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_an_organizer_creates_an_account_with_its_first_grant(world, staff_organizer, login):
+    from dangjian.core.models import User
+
+    client = login(staff_organizer)
+    response = client.post(
+        reverse("admin:core_user_add"),
+        _add_user_form("xinganbu", [{"role": "community_cadre", "org_unit": world.units["C1"].pk, "is_active": "on"}]),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    user = User.objects.get(username="xinganbu")
+    assert user.grants.get().org_unit == world.units["C1"]
+    assert client.get(reverse("admin:core_user_change", args=[user.pk])).status_code == 200
+
+
+def test_an_organizer_cannot_create_an_account_without_a_grant(world, staff_organizer, login):
+    from dangjian.core.models import User
+
+    client = login(staff_organizer)
+    response = client.post(
+        reverse("admin:core_user_add"), _add_user_form("wushouquan", [{"role": "", "org_unit": "", "is_active": "on"}])
+    )
+    assert response.status_code == 200
+    assert "请至少提交 1 个表单" in response.content.decode()
+    assert not User.objects.filter(username="wushouquan").exists()
+
+
+def test_history_is_shown_but_never_reverted_in_the_admin(world, staff_organizer, login):
+    client = login(staff_organizer)
+    unit = world.units["B1"]
+    record = unit.history.first()
+    url = reverse("admin:core_orgunit_simple_history", args=[unit.pk, record.history_id])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"name": "回滚"}).status_code == 403
+    unit.refresh_from_db()
+    assert unit.name == "翠湖第一支部"
+
+
+def test_a_signed_in_user_without_admin_access_is_refused_not_looped(world, login):
+    response = login(world.personas["community_cadre"]).get(reverse("admin:index"), follow=True)
+    assert response.status_code == 403
+    assert "管理后台只供" in response.content.decode()
