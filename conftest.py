@@ -6,8 +6,8 @@ The world:
              └── S2 ── C2 ── B2 ── G2
     其他区 D2 ── S3 ── C3 ── B3 ── G3
 
-Every Party organization has a committee whose term ends within 90 days, so an unscoped list
-would show the committees of other communities.
+Every Party organization has a committee whose term ends within 90 days, and every branch a
+member named after it, so an unscoped list would show those of other communities.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from django.core.cache import cache
 from dangjian.core.choices import OrgKind, Role
 from dangjian.core.models import BranchCommittee, CommitteeSeat, OrgUnit, User
 from dangjian.core.tests.factories import UserFactory, grant, make_committee, make_unit
+from dangjian.members.models import Member
+from dangjian.members.tests.factories import make_member
 
 
 @dataclass
@@ -27,6 +29,7 @@ class World:
     units: dict[str, OrgUnit] = field(default_factory=dict)
     committees: dict[str, BranchCommittee] = field(default_factory=dict)
     seats: dict[str, CommitteeSeat] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)
     personas: dict[str, User] = field(default_factory=dict)
 
 
@@ -64,10 +67,15 @@ def build_world() -> World:
     for key in ("C1", "GB1", "B1", "B1b", "C2", "B2", "C3", "B3"):
         world.committees[key] = make_committee(u[key], ends_in_days=30, secretary=f"{u[key].name}书记")
         world.seats[key] = world.committees[key].seats.get()
+    for key in ("B1", "B1b", "B2", "B3"):
+        world.members[key] = make_member(u[key], name=f"{u[key].name}党员")
     for persona, (role, unit_key) in PERSONA_GRANTS.items():
         user = UserFactory(username=persona, full_name=f"{persona}用户")
         grant(user, role, u[unit_key])
         world.personas[persona] = user
+    # The member persona is the member on the roll of B1.
+    world.members["B1"].user = world.personas["member"]
+    world.members["B1"].save(update_fields=["user"])
     world.personas["outsider"] = UserFactory(username="outsider", full_name="无授权用户")
     return world
 

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "dangjian.core",
+    "dangjian.members",
     "dangjian.api",
     "dangjian.demo",
 ]
@@ -284,6 +285,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Keys for personal data at rest (32 random bytes each, base64): AES-GCM encryption of ID numbers
+# and phones, and the HMAC blind index used to look them up. Required outside debug and tests.
+DANGJIAN_FIELD_KEY = envstr("DANGJIAN_FIELD_KEY", "")
+DANGJIAN_INDEX_KEY = envstr("DANGJIAN_INDEX_KEY", "")
+DANGJIAN_TESTING = envbool("DANGJIAN_TESTING", False)
 
 # The demo password printed by `seed_demo`.
 DANGJIAN_DEMO_PASSWORD = envstr("DANGJIAN_DEMO_PASSWORD", "Dangjian@2026")

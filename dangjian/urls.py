@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("dangjian.core.urls")),
+    path("members/", include("dangjian.members.urls")),
     path("", include("dangjian.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -25,6 +25,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("首页", "core:home", "house", None, prefix="/$"),
     NavItem("组织架构", "core:org_tree", "diagram-3", scope.Cap.ORG_VIEW, prefix="/org/"),
     NavItem("委员会与换届", "core:committees_ending", "people", scope.Cap.COMMITTEE_VIEW, prefix="/committees/"),
+    NavItem("党员", "members:member_list", "person-vcard", scope.Cap.MEMBER_VIEW, prefix="/members/"),
     NavItem("接口文档", "api-docs", "code-slash", scope.Cap.ORG_VIEW, prefix="/api/"),
     NavItem("管理后台", "admin:index", "gear", scope.Cap.ADMIN, prefix="/admin/", staff_only=True),
 ]

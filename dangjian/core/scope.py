@@ -33,15 +33,35 @@ class Cap(StrEnum):
     ORG_MANAGE = "org.manage"
     COMMITTEE_VIEW = "committee.view"
     COMMITTEE_MANAGE = "committee.manage"
+    MEMBER_VIEW = "member.view"
+    MEMBER_MANAGE = "member.manage"
+    # Showing an ID number or a phone in full (each time logged), and reading that log.
+    MEMBER_UNMASK = "member.unmask"
+    UNMASK_LOG_VIEW = "unmask_log.view"
     ADMIN = "admin"
 
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.DISTRICT_ORGANIZER: frozenset(Cap),
     Role.SUBDISTRICT_ORGANIZER: frozenset(Cap),
-    Role.COMMUNITY_SECRETARY: frozenset({Cap.ORG_VIEW, Cap.ORG_MANAGE, Cap.COMMITTEE_VIEW, Cap.COMMITTEE_MANAGE}),
-    Role.COMMUNITY_CADRE: frozenset({Cap.ORG_VIEW, Cap.COMMITTEE_VIEW}),
-    Role.BRANCH_SECRETARY: frozenset({Cap.ORG_VIEW, Cap.ORG_MANAGE, Cap.COMMITTEE_VIEW, Cap.COMMITTEE_MANAGE}),
+    Role.COMMUNITY_SECRETARY: frozenset(
+        {
+            Cap.ORG_VIEW,
+            Cap.ORG_MANAGE,
+            Cap.COMMITTEE_VIEW,
+            Cap.COMMITTEE_MANAGE,
+            Cap.MEMBER_VIEW,
+            Cap.MEMBER_MANAGE,
+            Cap.MEMBER_UNMASK,
+            Cap.UNMASK_LOG_VIEW,
+        }
+    ),
+    Role.COMMUNITY_CADRE: frozenset(
+        {Cap.ORG_VIEW, Cap.COMMITTEE_VIEW, Cap.MEMBER_VIEW, Cap.MEMBER_MANAGE, Cap.MEMBER_UNMASK}
+    ),
+    Role.BRANCH_SECRETARY: frozenset(
+        {Cap.ORG_VIEW, Cap.ORG_MANAGE, Cap.COMMITTEE_VIEW, Cap.COMMITTEE_MANAGE, Cap.MEMBER_VIEW, Cap.MEMBER_MANAGE}
+    ),
     Role.MEMBER: frozenset(),
     Role.RESIDENT: frozenset(),
 }

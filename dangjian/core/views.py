@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -14,7 +13,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,44 +39,15 @@ from .forms import (
     SeatEndForm,
     StyledPasswordChangeForm,
 )
-from .htmx import htmx_redirect, render_page
+from .htmx import render_page
 from .middleware import ACTIVE_GRANT_SESSION_KEY, requires_two_factor
 from .models import BranchCommittee, CommitteeSeat, OrgUnit, User
+from .pages import submit_form
 
 OTP_PENDING_KEY = "otp_pending"
 OTP_PENDING_SECONDS = 300
 OTP_MAX_ATTEMPTS = 5
 Cap = scope.Cap
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Show a service's validation error on the form, on the field it names where possible."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _submit(
-    request: HttpRequest,
-    form: Any,
-    action: Callable[[dict[str, Any]], Any],
-    success: Callable[[Any], tuple[str, str]],
-) -> HttpResponse | None:
-    """Run the service `action` on a valid posted form. On success, say so and go to the page
-    `success` names; a service's refusal lands on the form's fields and None is returned, so the
-    view shows the form again with nothing written."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        result = action(form.cleaned_data)
-    except ValidationError as error:
-        _apply_errors(form, error)
-        return None
-    message, url = success(result)
-    messages.success(request, message)
-    return htmx_redirect(request, url)
 
 
 def _unit_url(unit: OrgUnit) -> str:
@@ -344,7 +314,7 @@ def org_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not scope.can_add_child(user, parent) or not child_kinds(parent.kind):
         raise PermissionDenied("不能在该组织下新增下级组织。")
     form = OrgUnitCreateForm(data=request.POST or None, parent=parent)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda data: services.org_unit_create(parent=parent, by=user, **data),
@@ -366,7 +336,7 @@ def _managed_unit(request: HttpRequest, pk: int) -> OrgUnit:
 def org_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _managed_unit(request, pk)
     form = OrgUnitEditForm(data=request.POST or None, instance=unit)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         # The form already wrote into `unit`; the service loads its own copy under a lock.
@@ -386,7 +356,7 @@ def org_move_view(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _managed_unit(request, pk)
     targets = selectors.move_targets(user=request.user, unit=unit)
     form = OrgUnitMoveForm(data=request.POST or None, targets=targets, unit=unit)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda data: services.org_unit_move(
@@ -402,7 +372,7 @@ def org_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _managed_unit(request, pk)
     targets = selectors.merge_targets(user=request.user, unit=unit)
     form = OrgUnitCloseForm(data=request.POST or None, targets=targets, unit=unit)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda data: services.org_unit_close(
@@ -452,7 +422,7 @@ def _committee_unit(request: HttpRequest, pk: int) -> OrgUnit:
 def committee_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _committee_unit(request, pk)
     form = CommitteeCreateForm(data=request.POST or None, org_unit=unit)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda data: services.committee_create(org_unit=unit, by=request.user, **data),
@@ -487,7 +457,7 @@ def _managed_committee(request: HttpRequest, pk: int) -> BranchCommittee:
 def committee_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     committee = _managed_committee(request, pk)
     form = CommitteeEditForm(data=request.POST or None, instance=committee)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda data: services.committee_update(
@@ -505,7 +475,7 @@ def committee_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 def seat_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     committee = _managed_committee(request, pk)
     form = SeatAddForm(data=request.POST or None)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda data: services.seat_add(committee=committee, by=request.user, **data),
@@ -519,7 +489,7 @@ def seat_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     seat = selectors.seat_get(user=request.user, pk=pk)
     committee = _managed_committee(request, seat.committee_id)
     form = SeatEndForm(data=request.POST or None)
-    done = _submit(
+    done = submit_form(
         request,
         form,
         lambda data: services.seat_end(seat=seat, left_on=data["left_on"], reason=data["reason"], by=request.user),

@@ -32,6 +32,12 @@
     if (message && !window.confirm(message)) event.preventDefault();
   });
 
+  // Links that ask first (an export in clear is logged for every member in it).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-confirm-link]") : null;
+    if (link && !window.confirm(link.getAttribute("data-confirm-link"))) event.preventDefault();
+  });
+
   // The close form shows the merge target only when merging.
   function toggleMergeTarget() {
     var status = document.getElementById("id_status");

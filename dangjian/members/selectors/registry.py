@@ -1,0 +1,132 @@
+"""Reads of the member registry: the scoped list with its filters and search, one member."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from dangjian.core import scope
+from dangjian.core.crypto import blind_index
+from dangjian.core.models import OrgUnit, User, add_years
+
+from ..models import Member, MemberCategory, MemberPosition, RewardPenalty, UnmaskLog
+
+AGE_BANDS = {
+    "under35": ("35 岁以下", None, 35),
+    "35to59": ("35—59 岁", 35, 60),
+    "60to79": ("60—79 岁", 60, 80),
+    "80plus": ("80 岁及以上", 80, None),
+}
+
+SORTS = {
+    "name": ("name_initials", "pk"),
+    "join_date": ("join_date", "pk"),
+    "-join_date": ("-join_date", "-pk"),
+    "age": ("-birth_date", "pk"),
+    "-age": ("birth_date", "pk"),
+    "branch": ("branch__path", "name_initials", "pk"),
+}
+
+ID_PATTERN = re.compile(r"^\d{17}[\dXx]$")
+PHONE_PATTERN = re.compile(r"^1\d{10}$")
+INITIALS_PATTERN = re.compile(r"^[A-Za-z]{1,10}$")
+
+
+@dataclass
+class MemberFilters:
+    unit: OrgUnit | None = None
+    categories: list[MemberCategory] = field(default_factory=list)
+    status: str = ""
+    standing: str = ""
+    membership_type: str = ""
+    age_band: str = ""
+    join_year: int | None = None
+    q: str = ""
+    sort: str = "branch"
+
+
+def search_q(query: str) -> Q:
+    """Name, pinyin initials ("zs" finds 张三), or an exact ID number or phone (blind index)."""
+    query = query.strip()
+    if ID_PATTERN.match(query):
+        return Q(id_number_index=blind_index(query))
+    if PHONE_PATTERN.match(query):
+        return Q(phone_index=blind_index(query))
+    if INITIALS_PATTERN.match(query):
+        return Q(name_initials__startswith=query.lower())
+    return Q(name__icontains=query)
+
+
+def _birth_window(band: str, today: datetime.date) -> Q:
+    _, low, high = AGE_BANDS[band]
+    condition = Q()
+    if low is not None:  # at least `low` years old: born on or before today − low years
+        condition &= Q(birth_date__lte=add_years(today, -low))
+    if high is not None:  # younger than `high`: born after today − high years
+        condition &= Q(birth_date__gt=add_years(today, -high))
+    return condition
+
+
+def member_list(*, user: User, filters: MemberFilters | None = None) -> QuerySet[Member]:
+    filters = filters or MemberFilters()
+    queryset = scope.restrict(Member.objects.all(), user)
+    if filters.unit is not None:
+        queryset = queryset.filter(branch__path__startswith=filters.unit.path)
+    for category in filters.categories:
+        queryset = queryset.filter(categories=category)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.standing:
+        queryset = queryset.filter(standing=filters.standing)
+    if filters.membership_type:
+        queryset = queryset.filter(membership_type=filters.membership_type)
+    if filters.age_band in AGE_BANDS:
+        queryset = queryset.filter(_birth_window(filters.age_band, timezone.localdate()))
+    if filters.join_year:
+        queryset = queryset.filter(join_date__year=filters.join_year)
+    if filters.q:
+        queryset = queryset.filter(search_q(filters.q))
+    return (
+        queryset.select_related("branch", "group", "residence_community")
+        .prefetch_related(Prefetch("categories", queryset=MemberCategory.objects.order_by("sort_order", "pk")))
+        .order_by(*SORTS.get(filters.sort, SORTS["branch"]))
+    )
+
+
+def member_get(*, user: User, pk: Any) -> Member:
+    return scope.get_or_404(
+        Member.objects.select_related("branch", "group", "residence_community", "user").prefetch_related(
+            "categories",
+            Prefetch("positions", queryset=MemberPosition.objects.order_by("-started_on")),
+            Prefetch("records", queryset=RewardPenalty.objects.order_by("-granted_on")),
+        ),
+        user,
+        pk=pk,
+    )
+
+
+def member_history(*, user: User, member: Member, limit: int = 50) -> list[dict[str, Any]]:
+    from dangjian.core.selectors import history_entries
+
+    return history_entries(member.history.all(), limit)
+
+
+def unmask_log_list(*, user: User) -> QuerySet[UnmaskLog]:
+    return scope.restrict(UnmaskLog.objects.all(), user).select_related("user", "member", "member__branch")
+
+
+def active_categories() -> QuerySet[MemberCategory]:
+    return MemberCategory.objects.filter(is_active=True)
+
+
+def branch_choices(*, user: User) -> QuerySet[OrgUnit]:
+    return scope.units(user).active().filter(kind="branch").order_by("path")
+
+
+def group_choices(*, user: User) -> QuerySet[OrgUnit]:
+    return scope.units(user).active().filter(kind="group").select_related("parent").order_by("path")

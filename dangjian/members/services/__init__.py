@@ -1,0 +1,1 @@
+"""Every write of the members app: the registry (registry.py)."""
