@@ -6,6 +6,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 
 from dangjian.core import api as core_api
 from dangjian.core.access import scope_exempt
+from dangjian.members import api as members_api
 
 
 @scope_exempt("接口目录，只列出接口地址")
@@ -22,6 +23,7 @@ router = Router()
 router.register("org-units", core_api.OrgUnitViewSet, basename="org-unit")
 router.register("committees", core_api.CommitteeViewSet, basename="committee")
 router.register("committee-seats", core_api.CommitteeSeatViewSet, basename="committee-seat")
+router.register("members", members_api.MemberViewSet, basename="member")
 
 schema_view = scope_exempt("接口描述文件，不含数据")(SpectacularAPIView.as_view())
 docs_view = scope_exempt("接口参考页面，不含数据")(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))

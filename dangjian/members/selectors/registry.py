@@ -62,7 +62,9 @@ def search_q(query: str) -> Q:
     return Q(name__icontains=query)
 
 
-def _birth_window(band: str, today: datetime.date) -> Q:
+def age_band_q(band: str, today: datetime.date | None = None) -> Q:
+    """Members whose age today falls in the band."""
+    today = today or timezone.localdate()
     _, low, high = AGE_BANDS[band]
     condition = Q()
     if low is not None:  # at least `low` years old: born on or before today − low years
@@ -86,7 +88,7 @@ def member_list(*, user: User, filters: MemberFilters | None = None) -> QuerySet
     if filters.membership_type:
         queryset = queryset.filter(membership_type=filters.membership_type)
     if filters.age_band in AGE_BANDS:
-        queryset = queryset.filter(_birth_window(filters.age_band, timezone.localdate()))
+        queryset = queryset.filter(age_band_q(filters.age_band))
     if filters.join_year:
         queryset = queryset.filter(join_date__year=filters.join_year)
     if filters.q:

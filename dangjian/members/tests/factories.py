@@ -22,12 +22,14 @@ def id_number(birth: datetime.date, region: str = "110101", serial: int | None =
 
 
 def make_member(branch: OrgUnit, name: str = "张三", *, birth: datetime.date | None = None, **fields) -> Member:
-    birth = birth or datetime.date(1970, 5, 1)
+    n = next(_serial)
+    # Each call gets its own ID number: a new serial, and a new birth day every thousand calls.
+    birth = birth or datetime.date(1960, 5, 1) + datetime.timedelta(days=n // 1000)
     values = {
         "name": name,
         "gender": "male",
-        "id_number": id_number(birth),
-        "phone": f"138{next(_serial):08d}",
+        "id_number": id_number(birth, serial=n % 1000),
+        "phone": f"138{n:08d}",
         "join_date": datetime.date(2000, 7, 1),
         "full_member_date": datetime.date(2001, 7, 1),
         "branch": branch,
