@@ -76,6 +76,7 @@ class Seeder:
         self.rng = random.Random(2026)
         self.created_units = 0
         self.created_committees = 0
+        self.created_members = 0
 
     def name(self) -> str:
         return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
@@ -201,8 +202,16 @@ class Seeder:
 
 
 def seed(today: datetime.date | None = None) -> Seeder:
+    from .members import seed_members
+
     seeder = Seeder(today)
     seeder.run()
     with transaction.atomic():
         seeder.accounts()
+    seeder.created_members = seed_members(
+        rng=random.Random(1921),
+        today=seeder.today,
+        surnames=SURNAMES,
+        member_user=User.objects.filter(username="dangyuan").first(),
+    )
     return seeder

@@ -18,12 +18,23 @@ pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 26)
 
 
-@pytest.fixture
-def demo(settings):
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo loaded once for this module, inside a transaction rolled back at its end; each
+    test runs in a savepoint of its own within it."""
+    from django.db import transaction
+    from django.test import override_settings
+
     from dangjian.demo.seed import seed
 
-    settings.DANGJIAN_DEMO_PASSWORD = "Demo-password-2026"
-    seed(today=TODAY)
+    with django_db_blocker.unblock(), override_settings(
+        DANGJIAN_DEMO_PASSWORD="Demo-password-2026",
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        with transaction.atomic():
+            seed(today=TODAY)
+            yield
+            transaction.set_rollback(True)
 
 
 def count(kind: str) -> int:
@@ -31,6 +42,7 @@ def count(kind: str) -> int:
 
 
 def test_it_builds_the_demo_district(demo):
+    """One district, three sub-districts, twelve communities, about sixty branches."""
     assert count(OrgKind.DISTRICT) == 1 and OrgUnit.objects.get(kind=OrgKind.DISTRICT).name == "示范区"
     assert count(OrgKind.SUBDISTRICT) == 3
     assert count(OrgKind.COMMUNITY) == 12
@@ -53,6 +65,23 @@ def test_it_loads_twice_without_doubling(demo):
         committees,
         users,
     )
+
+
+def test_it_enrols_about_three_thousand_members_with_valid_id_numbers(demo):
+    from collections import Counter
+
+    from dangjian.members.models import Member, check_id_number
+
+    members = list(Member.objects.prefetch_related("categories"))
+    assert 2500 <= len(members) <= 3500
+    assert all(check_id_number(member.id_number) == member.birth_date for member in members)
+    categories = Counter(category.code for member in members for category in member.categories.all())
+    for code in ("enterprise_retiree", "laid_off", "self_employed_mobile", "in_service", "in_hardship"):
+        assert categories[code] >= 50, code
+    statuses = Counter(member.status for member in members)
+    assert statuses["active"] > 0.9 * len(members) and statuses["lost_contact"] > 0
+    assert Member.objects.filter(membership_type="probationary").exists()
+    assert Member.objects.get(user__username="dangyuan").branch.code == "JD01-SQ01-B01"
 
 
 def test_the_command_prints_every_login(settings, capsys):

@@ -159,13 +159,19 @@ class Member(models.Model):
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        self.prepare_derived()
+        super().save(*args, **kwargs)
+
+    def prepare_derived(self) -> None:
+        """Fill the fields computed from others; bulk paths that skip save() call this."""
         self.name_initials = name_initials(self.name)
         self.district_id = self.branch.district_id
         self.id_number = self.id_number.strip().upper()
         self.id_number_index = blind_index(self.id_number)
         self.phone = (self.phone or "").strip()
         self.phone_index = blind_index(self.phone) if self.phone else ""
-        super().save(*args, **kwargs)
+        if self.id_number and not self.birth_date:
+            self.birth_date = check_id_number(self.id_number)
 
     @staticmethod
     def scope_self(user: User) -> Q:

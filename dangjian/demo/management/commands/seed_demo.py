@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 
 from dangjian.core.models import BranchCommittee, OrgUnit
 from dangjian.demo.seed import DEMO_ACCOUNTS, seed
+from dangjian.members.models import Member
 
 
 class Command(BaseCommand):
@@ -15,8 +16,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         seeder = seed()
         self.stdout.write(
-            f"演示数据：新增 {seeder.created_units} 个组织、{seeder.created_committees} 届委员会；"
-            f"现有 {OrgUnit.objects.count()} 个组织、{BranchCommittee.objects.count()} 届委员会。"
+            f"演示数据：新增 {seeder.created_units} 个组织、{seeder.created_committees} 届委员会、"
+            f"{seeder.created_members} 名党员；现有 {OrgUnit.objects.count()} 个组织、"
+            f"{BranchCommittee.objects.count()} 届委员会、{Member.objects.count()} 名党员。"
         )
         password = settings.DANGJIAN_DEMO_PASSWORD
         self.stdout.write("")
