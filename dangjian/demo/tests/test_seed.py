@@ -27,9 +27,12 @@ def demo(django_db_setup, django_db_blocker):
 
     from dangjian.demo.seed import seed
 
-    with django_db_blocker.unblock(), override_settings(
-        DANGJIAN_DEMO_PASSWORD="Demo-password-2026",
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            DANGJIAN_DEMO_PASSWORD="Demo-password-2026",
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
     ):
         with transaction.atomic():
             seed(today=TODAY)
