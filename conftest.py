@@ -7,7 +7,8 @@ The world:
     其他区 D2 ── S3 ── C3 ── B3 ── G3
 
 Every Party organization has a committee whose term ends within 90 days, and every branch a
-member named after it, so an unscoped list would show those of other communities.
+member and an activist of the development pipeline named after it, so an unscoped list would
+show those of other communities.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from django.core.cache import cache
 from dangjian.core.choices import OrgKind, Role
 from dangjian.core.models import BranchCommittee, CommitteeSeat, OrgUnit, User
 from dangjian.core.tests.factories import UserFactory, grant, make_committee, make_unit
-from dangjian.members.models import Member
-from dangjian.members.tests.factories import make_member
+from dangjian.members.models import Development, Member
+from dangjian.members.tests.factories import make_development, make_member
 
 
 @dataclass
@@ -30,6 +31,7 @@ class World:
     committees: dict[str, BranchCommittee] = field(default_factory=dict)
     seats: dict[str, CommitteeSeat] = field(default_factory=dict)
     members: dict[str, Member] = field(default_factory=dict)
+    developments: dict[str, Development] = field(default_factory=dict)
     personas: dict[str, User] = field(default_factory=dict)
 
 
@@ -69,6 +71,7 @@ def build_world() -> World:
         world.seats[key] = world.committees[key].seats.get()
     for key in ("B1", "B1b", "B2", "B3"):
         world.members[key] = make_member(u[key], name=f"{u[key].name}党员")
+        world.developments[key] = make_development(u[key], name=f"{u[key].name}积极分子", stage="activist")
     for persona, (role, unit_key) in PERSONA_GRANTS.items():
         user = UserFactory(username=persona, full_name=f"{persona}用户")
         grant(user, role, u[unit_key])

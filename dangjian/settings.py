@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "django_tasks",
     "dangjian.core",
     "dangjian.members",
     "dangjian.api",
@@ -247,6 +248,19 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # Two-factor login: required for district and sub-district organizers unless turned off.
 DANGJIAN_REQUIRE_2FA_FOR_ORGANIZERS = envbool("DANGJIAN_REQUIRE_2FA_FOR_ORGANIZERS", True)
 OTP_TOTP_ISSUER = envstr("DANGJIAN_OTP_ISSUER", "社区党建工作平台")
+
+# Imports (the member roster): the largest file and the most data rows one upload may carry.
+DANGJIAN_IMPORT_MAX_BYTES = envint("DANGJIAN_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+DANGJIAN_IMPORT_MAX_ROWS = envint("DANGJIAN_IMPORT_MAX_ROWS", 20000)
+
+# Background work through the django.tasks API (the django-tasks backport). The immediate backend
+# runs a task inside the request that enqueues it, so the demo needs no worker; a deployment
+# points DANGJIAN_TASKS_BACKEND at a database or RQ backend and runs workers beside the app.
+TASKS = {
+    "default": {
+        "BACKEND": envstr("DANGJIAN_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),
+    }
+}
 
 # Committee terms that end within this many days are listed on the home page and the terms page.
 DANGJIAN_TERM_WARNING_DAYS = envint("DANGJIAN_TERM_WARNING_DAYS", 90)

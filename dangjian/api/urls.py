@@ -24,6 +24,7 @@ router.register("org-units", core_api.OrgUnitViewSet, basename="org-unit")
 router.register("committees", core_api.CommitteeViewSet, basename="committee")
 router.register("committee-seats", core_api.CommitteeSeatViewSet, basename="committee-seat")
 router.register("members", members_api.MemberViewSet, basename="member")
+router.register("development", members_api.DevelopmentViewSet, basename="development")
 
 schema_view = scope_exempt("接口描述文件，不含数据")(SpectacularAPIView.as_view())
 docs_view = scope_exempt("接口参考页面，不含数据")(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))

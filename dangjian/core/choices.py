@@ -87,3 +87,22 @@ ROLE_UNIT_KINDS: dict[str, tuple[str, ...]] = {
 
 # Order in which grants are offered: the widest first.
 ROLE_ORDER: tuple[str, ...] = tuple(Role.values)
+
+
+class ImportStatus(models.TextChoices):
+    """Where an uploaded import file stands: being checked, checked, refused, confirmed, being
+    written, done, or stopped by an error."""
+
+    CHECKING = "checking", _("正在校验")
+    VALIDATED = "validated", _("已校验，待确认")
+    FAILED = "failed", _("未通过校验")
+    CONFIRMED = "confirmed", _("已确认，排队中")
+    RUNNING = "running", _("正在导入")
+    DONE = "done", _("已导入")
+    ERROR = "error", _("导入出错")
+
+
+# What each kind of import brings in; an app adds its kind here when it adds an import.
+IMPORT_KINDS: dict[str, str] = {
+    "member_roster": "党员名册",
+}

@@ -17,14 +17,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     entries = []
+    matched: list[tuple[int, int]] = []  # (prefix length, entry index) of each entry the path matches
     for item in visible_items(user):
         url = reverse(item.url_name)
-        active = (
-            bool(re.match(item.prefix, request.path))
-            if item.prefix.endswith("$")
-            else (request.path.startswith(item.prefix or url))
-        )
-        entries.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+        prefix = item.prefix or url
+        active = bool(re.match(prefix, request.path)) if prefix.endswith("$") else request.path.startswith(prefix)
+        if active:
+            matched.append((len(prefix), len(entries)))
+        entries.append({"label": item.label, "url": url, "icon": item.icon, "active": False})
+    if matched:
+        # Only the most specific entry is marked: /members/development/ is not also /members/.
+        entries[max(matched)[1]]["active"] = True
     return {
         "nav_entries": entries,
         "grants": scope.user_grants(user),

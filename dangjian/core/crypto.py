@@ -56,6 +56,25 @@ def decrypt(stored: str) -> str:
     return _cipher(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None).decode("utf-8")
 
 
+def seal(clear: bytes) -> bytes:
+    """Encrypt a blob (an uploaded file holding ID numbers) with the field key."""
+    key = _key("DANGJIAN_FIELD_KEY", b"field")
+    nonce = os.urandom(NONCE_BYTES)
+    return PREFIX.encode("ascii") + nonce + _cipher(key).encrypt(nonce, clear, None)
+
+
+def unseal(sealed: bytes) -> bytes:
+    """The clear blob that `seal` encrypted; empty stays empty."""
+    if not sealed:
+        return b""
+    prefix = PREFIX.encode("ascii")
+    if not sealed.startswith(prefix):
+        raise ValueError("not a sealed value")
+    raw = sealed[len(prefix) :]
+    key = _key("DANGJIAN_FIELD_KEY", b"field")
+    return _cipher(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None)
+
+
 def blind_index(clear: str) -> str:
     """A keyed digest for exact look-up: the same value always gives the same index."""
     normalized = clear.strip().upper().replace(" ", "")

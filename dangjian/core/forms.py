@@ -241,3 +241,39 @@ class SeatEndForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["left_on"].initial = timezone.localdate()
         self._style()
+
+
+def file_size_label(size: int) -> str:
+    """12.3 MB, 480 KB: a size as a person reads it."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+    return f"{max(1, round(size / 1024))} KB"
+
+
+class ImportFileForm(BootstrapMixin, forms.Form):
+    """The upload of an import file: one .xlsx file, no larger than the configured limit."""
+
+    file = forms.FileField(
+        label="名册文件",
+        error_messages={"required": "请选择要导入的 .xlsx 文件。", "empty": "上传的文件是空的。"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = settings.DANGJIAN_IMPORT_MAX_BYTES
+        self.fields["file"].help_text = (
+            f"用下载的模板填写，保存为 .xlsx；不超过 {file_size_label(limit)}、{settings.DANGJIAN_IMPORT_MAX_ROWS} 行。"
+        )
+        self.fields["file"].widget.attrs["accept"] = ".xlsx"
+        self._style()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.DANGJIAN_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"文件大小为 {file_size_label(upload.size)}，超过单次导入上限 {file_size_label(limit)}："
+                "请拆分成几个文件分批导入。",
+                code="too_large",
+            )
+        return upload

@@ -17,7 +17,9 @@ from simple_history.models import HistoricalRecords
 from .choices import (
     ALLOWED_PARENT_KINDS,
     COMMITTEE_KINDS,
+    IMPORT_KINDS,
     ROLE_UNIT_KINDS,
+    ImportStatus,
     OrgKind,
     OrgStatus,
     Position,
@@ -376,3 +378,81 @@ class Grant(models.Model):
             raise ValidationError(
                 {"org_unit": _("%(role)s只能授权在%(kinds)s上。") % {"role": self.get_role_display(), "kinds": kinds}}
             )
+
+
+class ImportBatch(models.Model):
+    """One uploaded import file: who sent it and when, its name, hash and size, what its rows
+    would do (new, updated, unchanged) or why they were refused, and how far the import ran.
+
+    The file is kept in the row, encrypted (it holds ID numbers in clear), until it has been
+    imported: no local file holds state, so any process may confirm it and any worker run it.
+    """
+
+    scope_path = "org_unit__path"
+
+    kind = models.CharField(_("导入类型"), max_length=40)
+    # The importer's scope root: the rows may reach only this unit and the units below it. Empty
+    # for a superuser acting without a grant (the whole tree).
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("导入范围"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+    )
+    district = models.ForeignKey(
+        OrgUnit, verbose_name=_("所属区"), null=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_by = models.ForeignKey(
+        User, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="import_batches"
+    )
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now, db_index=True)
+    confirmed_by = models.ForeignKey(
+        User, verbose_name=_("确认人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file_sha256 = models.CharField(_("文件 SHA-256"), max_length=64, db_index=True)
+    file_size = models.PositiveBigIntegerField(_("文件大小（字节）"), default=0)
+    content = models.BinaryField(_("文件内容（加密）"), blank=True, default=b"", editable=False)
+    status = models.CharField(_("状态"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.CHECKING)
+    total_rows = models.PositiveIntegerField(_("数据行数"), default=0)
+    new_count = models.PositiveIntegerField(_("新增"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    # Each refusal as {"row": 5, "column": "公民身份号码", "message": "…"}; row is null for the file.
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)
+    # The first rows of each kind ({"new": [...], "updated": [...], "unchanged": [...]}), masked.
+    preview = models.JSONField(_("预览"), default=dict, blank=True)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind_label} · {self.file_name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The district key travels with every org-bound row (sharding by district).
+        self.district_id = self.org_unit.district_id if self.org_unit_id else None
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "district"}
+        super().save(*args, **kwargs)
+
+    @property
+    def kind_label(self) -> str:
+        return IMPORT_KINDS.get(self.kind, self.kind)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.FAILED, ImportStatus.DONE, ImportStatus.ERROR)
+
+    @property
+    def is_pending(self) -> bool:
+        """Being checked, or confirmed and not yet written: a worker has it or will take it."""
+        return self.status in (ImportStatus.CHECKING, ImportStatus.CONFIRMED, ImportStatus.RUNNING)

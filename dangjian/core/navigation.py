@@ -16,7 +16,8 @@ class NavItem:
     url_name: str
     icon: str
     cap: scope.Cap | None = None
-    # The URL prefix that marks the entry active.
+    # The URL prefix that marks the entry active (the longest matching prefix wins, so
+    # "/members/development/" is not also "/members/").
     prefix: str = ""
     staff_only: bool = False
 
@@ -26,6 +27,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("组织架构", "core:org_tree", "diagram-3", scope.Cap.ORG_VIEW, prefix="/org/"),
     NavItem("委员会与换届", "core:committees_ending", "people", scope.Cap.COMMITTEE_VIEW, prefix="/committees/"),
     NavItem("党员", "members:member_list", "person-vcard", scope.Cap.MEMBER_VIEW, prefix="/members/"),
+    NavItem("发展党员", "members:development_list", "person-up", scope.Cap.MEMBER_VIEW, prefix="/members/development/"),
     NavItem("接口文档", "api-docs", "code-slash", scope.Cap.ORG_VIEW, prefix="/api/"),
     NavItem("管理后台", "admin:index", "gear", scope.Cap.ADMIN, prefix="/admin/", staff_only=True),
 ]

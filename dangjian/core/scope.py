@@ -38,12 +38,14 @@ class Cap(StrEnum):
     # Showing an ID number or a phone in full (each time logged), and reading that log.
     MEMBER_UNMASK = "member.unmask"
     UNMASK_LOG_VIEW = "unmask_log.view"
+    # Platform-wide rules kept as data (the development pipeline's intervals): the district's.
+    RULES_MANAGE = "rules.manage"
     ADMIN = "admin"
 
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.DISTRICT_ORGANIZER: frozenset(Cap),
-    Role.SUBDISTRICT_ORGANIZER: frozenset(Cap),
+    Role.SUBDISTRICT_ORGANIZER: frozenset(Cap) - {Cap.RULES_MANAGE},
     Role.COMMUNITY_SECRETARY: frozenset(
         {
             Cap.ORG_VIEW,

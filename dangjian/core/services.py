@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import scope
 from .choices import OrgStatus
-from .models import BranchCommittee, CommitteeSeat, Grant, OrgUnit, User, path_segment
+from .models import BranchCommittee, CommitteeSeat, Grant, ImportBatch, OrgUnit, User, path_segment
 
 STALE_MESSAGE = "该记录已被他人修改，请刷新页面后在最新内容上重新操作。"
 
@@ -161,6 +161,7 @@ def org_unit_move(
         BranchCommittee.objects.filter(org_unit__path__startswith=new_path).update(district_id=district_id)
         CommitteeSeat.objects.filter(committee__org_unit__path__startswith=new_path).update(district_id=district_id)
         Grant.objects.filter(org_unit__path__startswith=new_path).update(district_id=district_id)
+        ImportBatch.objects.filter(org_unit__path__startswith=new_path).update(district_id=district_id)
     unit.path = new_path
     unit.depth = new_parent.depth + 1
     unit.district_id = new_parent.district_id

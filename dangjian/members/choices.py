@@ -71,3 +71,55 @@ class RecordKind(models.TextChoices):
 class UnmaskField(models.TextChoices):
     ID_NUMBER = "id_number", _("公民身份号码")
     PHONE = "phone", _("手机号码")
+
+
+# --- The development pipeline (发展党员) ---------------------------------------------------------
+
+
+class DevelopmentStage(models.TextChoices):
+    """Where a person stands on the way to membership; `stopped` ends the way without it."""
+
+    APPLICANT = "applicant", _("入党申请人")
+    ACTIVIST = "activist", _("入党积极分子")
+    CANDIDATE = "candidate", _("发展对象")
+    PROBATIONARY = "probationary", _("预备党员")
+    FULL = "full", _("正式党员（已转正）")
+    STOPPED = "stopped", _("终止")
+
+
+# The stages a record is still moving through (its ID number may not be opened twice).
+OPEN_STAGES = (
+    DevelopmentStage.APPLICANT,
+    DevelopmentStage.ACTIVIST,
+    DevelopmentStage.CANDIDATE,
+    DevelopmentStage.PROBATIONARY,
+)
+
+
+class RuleKey(models.TextChoices):
+    """The pipeline's rules that the district keeps as data (DevelopmentRule rows)."""
+
+    APPLICANT_MIN_AGE = "applicant_min_age", _("申请入党最低年龄")
+    ACTIVIST_MIN_MONTHS = "activist_min_months", _("积极分子最短培养期")
+    PROBATION_MONTHS = "probation_months", _("预备期")
+    EXTENSION_MIN_MONTHS = "extension_min_months", _("延长预备期最短")
+    EXTENSION_MAX_MONTHS = "extension_max_months", _("延长预备期最长")
+    MAX_EXTENSIONS = "max_extensions", _("预备期最多延长次数")
+
+
+class RuleUnit(models.TextChoices):
+    YEARS = "years", _("周岁")
+    MONTHS = "months", _("个月")
+    TIMES = "times", _("次")
+
+
+# The rules as the Party's constitution and the work rules for developing members set them; the
+# data migration seeds these rows, and `rule()` falls back to them only if a row is missing.
+DEFAULT_RULES: dict[str, tuple[int, str, str]] = {
+    RuleKey.APPLICANT_MIN_AGE: (18, RuleUnit.YEARS, "年满十八周岁方可申请入党（按申请入党日期计算）。"),
+    RuleKey.ACTIVIST_MIN_MONTHS: (12, RuleUnit.MONTHS, "入党积极分子经过一年以上培养教育，方可列为发展对象。"),
+    RuleKey.PROBATION_MONTHS: (12, RuleUnit.MONTHS, "预备党员的预备期为一年，自支部大会通过之日算起。"),
+    RuleKey.EXTENSION_MIN_MONTHS: (6, RuleUnit.MONTHS, "需要继续考察的，可以延长预备期，最短半年。"),
+    RuleKey.EXTENSION_MAX_MONTHS: (12, RuleUnit.MONTHS, "延长预备期最长不超过一年。"),
+    RuleKey.MAX_EXTENSIONS: (1, RuleUnit.TIMES, "预备期只能延长一次。"),
+}

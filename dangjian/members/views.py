@@ -1,25 +1,35 @@
 """Pages of the member registry: the list with its filters and export, a member's record,
-adding and editing, showing a number in full, and the log of those showings."""
+adding and editing, showing a number in full, the log of those showings, and the roster import
+(template, upload, errors or preview, confirmation, progress, history)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from dangjian.core import scope
-from dangjian.core.access import scoped_view
+from dangjian.core.access import scope_exempt, scoped_view
+from dangjian.core.crypto import unseal
+from dangjian.core.forms import ImportFileForm, file_size_label
 from dangjian.core.htmx import render_page
+from dangjian.core.models import ImportBatch
 from dangjian.core.pages import submit_form
 
-from . import exports
+from . import exports, imports
 from .choices import UnmaskField
 from .forms import MemberFilterForm, MemberForm
 from .models import Member
+from .selectors import imports as import_selectors
 from .selectors import registry as selectors
+from .services import imports as import_services
 from .services import registry as services
 
 Cap = scope.Cap
@@ -137,8 +147,112 @@ def member_unmask_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "members/partials/unmasked.html", {"value": value, "field": field})
 
 
+@scope_exempt("本人的党员档案：只查询 user 为当前用户的那一条")
+@login_required
+def my_record_view(request: HttpRequest) -> HttpResponse:
+    member = selectors.own_record(user=request.user)
+    if member is None:
+        return render(request, "members/my_record_missing.html", status=404)
+    context = {
+        "member": member,
+        "history": [],
+        "can_manage": False,
+        "can_unmask": False,
+        "own": True,
+        "tab": request.GET.get("tab", "basic"),
+    }
+    return render(request, "members/member_detail.html", context)
+
+
 @scoped_view(cap=Cap.UNMASK_LOG_VIEW)
 def unmask_log_view(request: HttpRequest) -> HttpResponse:
     logs = selectors.unmask_log_list(user=request.user)
     page = Paginator(logs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "members/unmask_log.html", {"page": page})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@scoped_view(cap=Cap.MEMBER_MANAGE)
+def import_start_view(request: HttpRequest) -> HttpResponse:
+    form = ImportFileForm(data=request.POST or None, files=request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch = import_services.roster_import_upload(file_name=upload.name, content=upload.read(), by=request.user)
+        return redirect("members:import_batch", pk=batch.pk)
+    context = {
+        "form": form,
+        "recent": import_selectors.import_batch_list(user=request.user)[:5],
+        "max_size": file_size_label(settings.DANGJIAN_IMPORT_MAX_BYTES),
+        "max_rows": settings.DANGJIAN_IMPORT_MAX_ROWS,
+        "root": scope.scope_root(request.user),
+    }
+    return render(request, "members/import_start.html", context)
+
+
+@scoped_view(cap=Cap.MEMBER_MANAGE)
+def import_template_view(request: HttpRequest) -> HttpResponse:
+    return _xlsx_response(imports.write_template(root=scope.scope_root(request.user)), "党员名册导入模板.xlsx")
+
+
+@scoped_view(cap=Cap.MEMBER_MANAGE)
+def import_history_view(request: HttpRequest) -> HttpResponse:
+    batches = import_selectors.import_batch_list(user=request.user)
+    page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "members/import_history.html", {"page": page})
+
+
+def _batch_context(batch: ImportBatch) -> dict[str, object]:
+    return {
+        "batch": batch,
+        "errors": import_selectors.import_errors_shown(batch),
+        "progress": import_selectors.import_progress(batch),
+        "preview_kinds": [
+            ("new", "新增", batch.preview.get("new", []), batch.new_count),
+            ("updated", "更新", batch.preview.get("updated", []), batch.updated_count),
+            ("unchanged", "未变", batch.preview.get("unchanged", []), batch.unchanged_count),
+        ],
+        "file_size": file_size_label(batch.file_size),
+    }
+
+
+@scoped_view(cap=Cap.MEMBER_MANAGE, model=ImportBatch)
+def import_batch_view(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = import_selectors.import_batch_get(user=request.user, pk=pk)
+    return render(request, "members/import_batch.html", _batch_context(batch))
+
+
+@scoped_view(cap=Cap.MEMBER_MANAGE, model=ImportBatch)
+def import_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = import_selectors.import_batch_get(user=request.user, pk=pk)
+    response = render_page(request, "members/import_batch.html", _batch_context(batch), partial="status")
+    if request.htmx and not batch.is_pending:
+        response["HX-Refresh"] = "true"  # finished: reload once, so the header shows the outcome too
+    return response
+
+
+@scoped_view(cap=Cap.MEMBER_MANAGE, model=ImportBatch)
+def import_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = import_selectors.import_batch_get(user=request.user, pk=pk)  # outside the scope: 404 first
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        import_services.roster_import_confirm(batch=batch, by=request.user)
+    except ValidationError as error:
+        messages.warning(request, " ".join(error.messages))
+    return redirect("members:import_batch", pk=batch.pk)
+
+
+@scoped_view(cap=Cap.MEMBER_MANAGE, model=ImportBatch)
+def import_errors_view(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = import_selectors.import_batch_get(user=request.user, pk=pk, with_content=True)
+    content = imports.write_error_file(unseal(bytes(batch.content)), batch.errors)
+    stem = batch.file_name.rsplit(".", 1)[0] or "名册"
+    return _xlsx_response(content, f"{stem}-错误说明.xlsx")

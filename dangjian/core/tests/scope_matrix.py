@@ -26,8 +26,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dangjian.core import scope
-from dangjian.core.models import BranchCommittee, CommitteeSeat, Grant, OrgUnit
-from dangjian.members.models import Member, UnmaskLog
+from dangjian.core.models import BranchCommittee, CommitteeSeat, Grant, ImportBatch, OrgUnit
+from dangjian.members.models import Development, DevelopmentRule, Member, UnmaskLog
 
 # Namespaces that the matrix leaves to their own tests: the Django admin is scoped by
 # ScopedAdminMixin and tested in test_admin.py.
@@ -38,7 +38,27 @@ OBJECT_MAKERS: dict[type[Model], Callable[[Any, str], Model]] = {
     BranchCommittee: lambda world, place: world.committees[place],
     CommitteeSeat: lambda world, place: world.seats[place],
     Member: lambda world, place: world.members[place],
+    Development: lambda world, place: world.developments[place],
+    ImportBatch: lambda world, place: _import_batch(world, place),
 }
+
+
+def _import_batch(world: Any, place: str) -> ImportBatch:
+    """A validated roster import made by someone acting at the unit of `place`, named after it."""
+    unit = world.units[place]
+    batch, _ = ImportBatch.objects.get_or_create(
+        kind="member_roster",
+        org_unit=unit,
+        file_name=f"{unit.name}名册.xlsx",
+        defaults={
+            "created_by": world.personas["district_organizer"],
+            "file_sha256": "0" * 64,
+            "status": "validated",
+            "total_rows": 1,
+        },
+    )
+    return batch
+
 
 # The place inside every persona's scope, and the places outside it (those of them that are
 # outside: B2 is inside the district organizer's scope).
@@ -132,6 +152,11 @@ def _snapshot(world: Any) -> list[tuple[Any, ...]]:
         *Grant.objects.order_by("pk").values_list("pk", "role", "org_unit_id", "is_active"),
         *Member.objects.order_by("pk").values_list("pk", "name", "branch_id", "status", "version"),
         *UnmaskLog.objects.order_by("pk").values_list("pk", "member_id", "field"),
+        *Development.objects.order_by("pk").values_list("pk", "name", "branch_id", "stage", "member_id", "version"),
+        *DevelopmentRule.objects.order_by("pk").values_list("pk", "key", "value", "version"),
+        *ImportBatch.objects.order_by("pk").values_list(
+            "pk", "status", "progress", "new_count", "updated_count", "confirmed_by_id"
+        ),
     ]
 
 

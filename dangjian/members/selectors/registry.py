@@ -112,6 +112,16 @@ def member_get(*, user: User, pk: Any) -> Member:
     )
 
 
+def own_record(*, user: User) -> Member | None:
+    """The signed-in person's own member record, whatever their active grant."""
+    return (
+        Member.objects.filter(user=user)
+        .select_related("branch", "group", "residence_community")
+        .prefetch_related("categories", "positions", "records")
+        .first()
+    )
+
+
 def member_history(*, user: User, member: Member, limit: int = 50) -> list[dict[str, Any]]:
     from dangjian.core.selectors import history_entries
 

@@ -291,3 +291,13 @@ def test_the_api_lists_masked_members_in_scope_and_unmasks_with_a_log(world):
     assert UnmaskLog.objects.filter(member=member, field="phone").count() == 1
     found = client.get("/api/v1/members/", {"q": "chdyzbdy"}).json()["results"]
     assert [row["id"] for row in found] == [member.pk]
+
+
+def test_a_member_sees_their_own_record_masked(world, login):
+    client = login(world.personas["member"])
+    assert "我的党员档案" in client.get("/").content.decode()
+    body = client.get(reverse("members:my_record")).content.decode()
+    member = world.members["B1"]
+    assert member.name in body and member.id_number_masked in body and member.id_number not in body
+    assert "查看明文" not in body and "编辑" not in body
+    assert login(world.personas["resident"]).get(reverse("members:my_record")).status_code == 404
