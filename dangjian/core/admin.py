@@ -31,7 +31,7 @@ class NoRevertMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
 
 
-def _staff_may(request: HttpRequest) -> bool:
+def staff_may(request: HttpRequest) -> bool:
     user = request.user
     return user.is_active and (user.is_superuser or (user.is_staff and scope.can(user, scope.Cap.ADMIN)))
 
@@ -49,16 +49,16 @@ class ScopedAdminMixin(NoRevertMixin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _staff_may(request)
+        return staff_may(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _staff_may(request)
+        return staff_may(request)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return _staff_may(request)
+        return staff_may(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _staff_may(request)
+        return staff_may(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -147,13 +147,13 @@ class GrantInline(admin.TabularInline):
         return super().get_formset(request, obj, **kwargs)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _staff_may(request)
+        return staff_may(request)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _staff_may(request)
+        return staff_may(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _staff_may(request)
+        return staff_may(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -188,16 +188,16 @@ class UserAdmin(NoRevertMixin, DjangoUserAdmin, SimpleHistoryAdmin):
         return fields
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _staff_may(request)
+        return staff_may(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _staff_may(request)
+        return staff_may(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return _staff_may(request)
+        return staff_may(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _staff_may(request)
+        return staff_may(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

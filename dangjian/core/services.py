@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from . import scope
 from .choices import OrgStatus
-from .models import BranchCommittee, CommitteeSeat, Grant, ImportBatch, OrgUnit, User, path_segment
+from .models import BranchCommittee, CommitteeSeat, Grant, OrgUnit, User, path_segment
 
 STALE_MESSAGE = "该记录已被他人修改，请刷新页面后在最新内容上重新操作。"
 
@@ -157,17 +158,27 @@ def org_unit_move(
         district_id=new_parent.district_id,
     )
     if new_parent.district_id != unit.district_id:
-        district_id = new_parent.district_id
-        BranchCommittee.objects.filter(org_unit__path__startswith=new_path).update(district_id=district_id)
-        CommitteeSeat.objects.filter(committee__org_unit__path__startswith=new_path).update(district_id=district_id)
-        Grant.objects.filter(org_unit__path__startswith=new_path).update(district_id=district_id)
-        ImportBatch.objects.filter(org_unit__path__startswith=new_path).update(district_id=district_id)
+        _carry_district_key(new_path, new_parent.district_id)
     unit.path = new_path
     unit.depth = new_parent.depth + 1
     unit.district_id = new_parent.district_id
     unit.version += 1
     _save(unit, by)
     return unit
+
+
+def _carry_district_key(path: str, district_id: int) -> None:
+    """Every org-bound row below `path` takes the new district key: each model that declares
+    `scope_path` and has a `district` field, whichever app it belongs to, in one UPDATE each."""
+    for model in apps.get_models():
+        lookup = getattr(model, "scope_path", None)
+        if not lookup or model is OrgUnit:
+            continue
+        try:
+            model._meta.get_field("district")
+        except FieldDoesNotExist:
+            continue
+        model._base_manager.filter(**{f"{lookup}__startswith": path}).update(district_id=district_id)
 
 
 @transaction.atomic

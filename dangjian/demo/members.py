@@ -53,8 +53,10 @@ class MemberSeeder:
         self.categories = {category.code: category for category in MemberCategory.objects.all()}
         self.created = 0
 
-    def id_number(self, birth: datetime.date, male: bool) -> str:
-        region = self.rng.choice(LOCAL_REGIONS if self.rng.random() < 0.8 else OTHER_REGIONS)
+    def id_number(self, birth: datetime.date, male: bool, regions: list[str] | None = None) -> str:
+        if regions is None:
+            regions = LOCAL_REGIONS if self.rng.random() < 0.8 else OTHER_REGIONS
+        region = self.rng.choice(regions)
         key = (region, birth)
         serial = self.serials.get(key, self.rng.randrange(10, 40) * 2)
         # The 17th digit is odd for men and even for women.
@@ -218,7 +220,9 @@ class MemberSeeder:
 
 
 @transaction.atomic
-def seed_members(*, rng: random.Random, today: datetime.date, surnames: str, member_user: User | None) -> int:
+def seed_members(
+    *, rng: random.Random, today: datetime.date, surnames: str, member_user: User | None
+) -> tuple[int, MemberSeeder]:
     seeder = MemberSeeder(rng, today, surnames)
     branches = OrgUnit.objects.filter(kind=OrgKind.BRANCH, status="active").order_by("path")
     seeded = set(Member.objects.values_list("branch_id", flat=True).distinct())
@@ -236,4 +240,4 @@ def seed_members(*, rng: random.Random, today: datetime.date, surnames: str, mem
             member.name = member_user.full_name
             member.user = member_user
             member.save()
-    return seeder.created
+    return seeder.created, seeder

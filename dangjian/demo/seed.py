@@ -77,6 +77,7 @@ class Seeder:
         self.created_units = 0
         self.created_committees = 0
         self.created_members = 0
+        self.created_developments = 0
 
     def name(self) -> str:
         return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
@@ -202,16 +203,20 @@ class Seeder:
 
 
 def seed(today: datetime.date | None = None) -> Seeder:
+    from .development import seed_development
     from .members import seed_members
 
     seeder = Seeder(today)
     seeder.run()
     with transaction.atomic():
         seeder.accounts()
-    seeder.created_members = seed_members(
+    seeder.created_members, people = seed_members(
         rng=random.Random(1921),
         today=seeder.today,
         surnames=SURNAMES,
         member_user=User.objects.filter(username="dangyuan").first(),
+    )
+    seeder.created_developments = seed_development(
+        rng=random.Random(1949), today=seeder.today, surnames=SURNAMES, members=people
     )
     return seeder

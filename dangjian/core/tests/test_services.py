@@ -240,6 +240,10 @@ def test_moving_across_districts_carries_the_district_key_of_committees_seats_an
     assert committee.district_id == d2.pk
     assert committee.seats.get().district_id == d2.pk
     assert world.personas["member"].grants.get().district_id == d2.pk
+    # Rows of other apps that declare a scope path and a district key follow too.
+    member = world.members["B1"]
+    member.refresh_from_db()
+    assert member.district_id == d2.pk
 
 
 def test_the_creation_record_holds_the_path(world):

@@ -124,3 +124,12 @@ def test_a_revoked_demo_grant_stays_revoked(demo):
     seed(today=TODAY)
     grant.refresh_from_db()
     assert grant.is_active is False
+
+
+def test_people_stand_at_every_stage_of_the_pipeline(demo):
+    from dangjian.members.models import Development
+
+    stages = set(Development.objects.values_list("stage", flat=True))
+    assert stages == {"applicant", "activist", "candidate", "probationary", "full", "stopped"}
+    confirmed = Development.objects.filter(stage="full").select_related("member")
+    assert all(record.member.membership_type == "full" for record in confirmed)

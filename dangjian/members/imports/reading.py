@@ -7,8 +7,10 @@ import re
 import zipfile
 from dataclasses import dataclass
 from typing import Any
-from xml.etree import ElementTree
+from xml.etree.ElementTree import ParseError
 
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
 from django.conf import settings
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
@@ -129,7 +131,7 @@ def read_sheet(content: bytes) -> SheetData:
     if part is not None:
         try:
             formulas = _formula_cells(archive, part)
-        except (ElementTree.ParseError, KeyError, zipfile.BadZipFile):
+        except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile):
             raise FileRefused([error_entry(None, "", BROKEN_FILE)]) from None
         if formulas:
             titles = {index: title for index, title in enumerate(header)}

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 
 from dangjian.core.models import BranchCommittee, OrgUnit
 from dangjian.demo.seed import DEMO_ACCOUNTS, seed
-from dangjian.members.models import Member
+from dangjian.members.models import Development, Member
 
 
 class Command(BaseCommand):
@@ -17,8 +17,9 @@ class Command(BaseCommand):
         seeder = seed()
         self.stdout.write(
             f"演示数据：新增 {seeder.created_units} 个组织、{seeder.created_committees} 届委员会、"
-            f"{seeder.created_members} 名党员；现有 {OrgUnit.objects.count()} 个组织、"
-            f"{BranchCommittee.objects.count()} 届委员会、{Member.objects.count()} 名党员。"
+            f"{seeder.created_members} 名党员、{seeder.created_developments} 名发展对象；"
+            f"现有 {OrgUnit.objects.count()} 个组织、{BranchCommittee.objects.count()} 届委员会、"
+            f"{Member.objects.count()} 名党员、{Development.objects.count()} 条发展党员记录。"
         )
         password = settings.DANGJIAN_DEMO_PASSWORD
         self.stdout.write("")
