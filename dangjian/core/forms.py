@@ -260,10 +260,9 @@ class ImportFileForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit = settings.DANGJIAN_IMPORT_MAX_BYTES
-        self.fields["file"].help_text = (
-            f"用下载的模板填写，保存为 .xlsx；不超过 {file_size_label(limit)}、{settings.DANGJIAN_IMPORT_MAX_ROWS} 行。"
-        )
+        size = file_size_label(settings.DANGJIAN_IMPORT_MAX_BYTES)
+        rows = settings.DANGJIAN_IMPORT_MAX_ROWS
+        self.fields["file"].help_text = f"用下载的模板填写，保存为 .xlsx；不超过 {size}、{rows} 行。"
         self.fields["file"].widget.attrs["accept"] = ".xlsx"
         self._style()
 
