@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dangjian.core.choices import OrgKind
-from dangjian.core.crypto import EncryptedCharField, blind_index, mask_id_number, mask_phone
+from dangjian.core.crypto import EncryptedCharField, blind_index
 from dangjian.core.models import OrgUnit
 
 from ..choices import DEFAULT_RULES, OPEN_STAGES, DevelopmentStage, Gender, RuleKey, RuleUnit
-from .registry import Member, check_id_number, name_initials
+from .registry import Member, PersonIdentityMixin, check_id_number
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -102,7 +102,7 @@ class NextStep:
         return self.earliest is not None and self.earliest <= today
 
 
-class Development(models.Model):
+class Development(PersonIdentityMixin, models.Model):
     """One person on the way to Party membership, through the stages of the pipeline. A record
     is never deleted: it ends confirmed (linked to the Member it became) or stopped, with a reason."""
 
@@ -175,14 +175,8 @@ class Development(models.Model):
         return f"{self.name}（{self.get_stage_display()}）"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.name_initials = name_initials(self.name)
+        self.prepare_identity()
         self.district_id = self.branch.district_id
-        self.id_number = self.id_number.strip().upper()
-        self.id_number_index = blind_index(self.id_number)
-        self.phone = (self.phone or "").strip()
-        self.phone_index = blind_index(self.phone) if self.phone else ""
-        if self.id_number and not self.birth_date:
-            self.birth_date = check_id_number(self.id_number)
         super().save(*args, **kwargs)
 
     @staticmethod
@@ -190,18 +184,6 @@ class Development(models.Model):
         """Members and residents see no one's development record (the pages also need
         member.view, which they lack); without this they would see their own unit's."""
         return Q(pk__in=[])
-
-    @property
-    def id_number_masked(self) -> str:
-        return mask_id_number(self.id_number)
-
-    @property
-    def phone_masked(self) -> str:
-        return mask_phone(self.phone)
-
-    @property
-    def age(self) -> int:
-        return age_on(self.birth_date, timezone.localdate())
 
     @property
     def is_open(self) -> bool:

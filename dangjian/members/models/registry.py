@@ -52,6 +52,35 @@ def check_id_number(value: str) -> datetime.date:
     return ric.get_birth_date(number)
 
 
+class PersonIdentityMixin:
+    """Who a person is, as the registry and the development pipeline both keep it: the pinyin
+    initials of the name, the ID number and phone (encrypted fields) with their blind indexes,
+    the birth date the ID number holds, and the masked forms every page shows."""
+
+    def prepare_identity(self) -> None:
+        self.name_initials = name_initials(self.name)
+        self.id_number = self.id_number.strip().upper()
+        self.id_number_index = blind_index(self.id_number)
+        self.phone = (self.phone or "").strip()
+        self.phone_index = blind_index(self.phone) if self.phone else ""
+        if self.id_number and not self.birth_date:
+            self.birth_date = check_id_number(self.id_number)
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def age(self) -> int:
+        today = timezone.localdate()
+        born = self.birth_date
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
 class MemberCategory(models.Model):
     """A kind of member the article names (retiree, laid-off, mobile…) or an organizer adds."""
 
@@ -77,7 +106,7 @@ class MemberQuerySet(models.QuerySet["Member"]):
         return self.filter(status=MemberStatus.ACTIVE)
 
 
-class Member(models.Model):
+class Member(PersonIdentityMixin, models.Model):
     """A Party member on the roll of a branch. Members leave by status, never by deletion."""
 
     scope_path = "branch__path"
@@ -164,33 +193,13 @@ class Member(models.Model):
 
     def prepare_derived(self) -> None:
         """Fill the fields computed from others; bulk paths that skip save() call this."""
-        self.name_initials = name_initials(self.name)
+        self.prepare_identity()
         self.district_id = self.branch.district_id
-        self.id_number = self.id_number.strip().upper()
-        self.id_number_index = blind_index(self.id_number)
-        self.phone = (self.phone or "").strip()
-        self.phone_index = blind_index(self.phone) if self.phone else ""
-        if self.id_number and not self.birth_date:
-            self.birth_date = check_id_number(self.id_number)
 
     @staticmethod
     def scope_self(user: User) -> Q:
         """A member sees their own record; a resident sees none."""
         return Q(user=user)
-
-    @property
-    def id_number_masked(self) -> str:
-        return mask_id_number(self.id_number)
-
-    @property
-    def phone_masked(self) -> str:
-        return mask_phone(self.phone)
-
-    @property
-    def age(self) -> int:
-        today = timezone.localdate()
-        born = self.birth_date
-        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
