@@ -300,13 +300,12 @@ class DevelopmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         development = self.get_queryset().get(pk=development.pk)
         return Response(DevelopmentSerializer(development, context=self.get_serializer_context()).data, status=code)
 
-    def _step(self, serializer_class: type[serializers.Serializer], run: Any) -> Response:
+    def _step(self, name: str, serializer_class: type[serializers.Serializer]) -> Response:
         development = self.get_object()  # outside the scope: 404 before the body is read
         data = serializer_class(data=self.request.data)
         data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        version = values.pop("version", None)
-        return self._respond(run(development, values, version))
+        step = development_services.STEP_SERVICES[name]
+        return self._respond(step(development, data.validated_data, self.request.user))
 
     @extend_schema(request=DevelopmentApplySerializer, responses={201: DevelopmentSerializer})
     def create(self, request: Request) -> Response:
@@ -324,75 +323,37 @@ class DevelopmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     @action(detail=True, methods=["post"])
     def activist(self, request: Request, pk: Any = None) -> Response:
         """确定为入党积极分子。"""
-        return self._step(
-            DevelopmentActivistSerializer,
-            lambda d, v, version: development_services.development_make_activist(
-                development=d, activist_on=v["activist_on"], by=request.user, expected_version=version
-            ),
-        )
+        return self._step("activist", DevelopmentActivistSerializer)
 
     @extend_schema(request=DevelopmentCandidateSerializer, responses=DevelopmentSerializer)
     @action(detail=True, methods=["post"])
     def candidate(self, request: Request, pk: Any = None) -> Response:
         """确定为发展对象（积极分子培养期须达到规则规定的月数）。"""
-        return self._step(
-            DevelopmentCandidateSerializer,
-            lambda d, v, version: development_services.development_make_candidate(
-                development=d, candidate_on=v["candidate_on"], by=request.user, expected_version=version
-            ),
-        )
+        return self._step("candidate", DevelopmentCandidateSerializer)
 
     @extend_schema(request=DevelopmentAdmitSerializer, responses=DevelopmentSerializer)
     @action(detail=True, methods=["post"])
     def admit(self, request: Request, pk: Any = None) -> Response:
         """接收为预备党员，预备期自该日起算。"""
-        return self._step(
-            DevelopmentAdmitSerializer,
-            lambda d, v, version: development_services.development_admit(
-                development=d, admitted_on=v["admitted_on"], by=request.user, expected_version=version
-            ),
-        )
+        return self._step("admit", DevelopmentAdmitSerializer)
 
     @extend_schema(request=DevelopmentExtendSerializer, responses=DevelopmentSerializer)
     @action(detail=True, methods=["post"])
     def extend(self, request: Request, pk: Any = None) -> Response:
         """延长预备期（次数和月数按规则）。"""
-        return self._step(
-            DevelopmentExtendSerializer,
-            lambda d, v, version: development_services.development_extend(
-                development=d,
-                months=v["extension_months"],
-                extended_on=v["extended_on"],
-                by=request.user,
-                expected_version=version,
-            ),
-        )
+        return self._step("extend", DevelopmentExtendSerializer)
 
     @extend_schema(request=DevelopmentConfirmSerializer, responses=DevelopmentSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: Any = None) -> Response:
         """预备党员转正：预备期（含延长）期满后方可；同时登记为正式党员。"""
-        return self._step(
-            DevelopmentConfirmSerializer,
-            lambda d, v, version: development_services.development_confirm(
-                development=d, confirmed_on=v["confirmed_on"], by=request.user, expected_version=version
-            ),
-        )
+        return self._step("confirm", DevelopmentConfirmSerializer)
 
     @extend_schema(request=DevelopmentStopSerializer, responses=DevelopmentSerializer)
     @action(detail=True, methods=["post"])
     def stop(self, request: Request, pk: Any = None) -> Response:
         """终止发展（须填写原因）；记录保留。"""
-        return self._step(
-            DevelopmentStopSerializer,
-            lambda d, v, version: development_services.development_stop(
-                development=d,
-                reason=v["stop_reason"],
-                stopped_on=v["stopped_on"],
-                by=request.user,
-                expected_version=version,
-            ),
-        )
+        return self._step("stop", DevelopmentStopSerializer)
 
     @extend_schema(
         responses=DevelopmentDueSerializer,

@@ -5,7 +5,6 @@ as its own POST route, and the rules (read by all who see the pipeline, edited b
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,14 +95,9 @@ class Step:
     label: str
     stages: tuple[str, ...]
     form: type[forms.StepForm]
-    run: Callable[[Development, dict[str, Any], Any], Development]
     done: str
     button: str = "btn-primary"
     confirm: str = ""
-
-
-def _version(data: dict[str, Any]) -> int | None:
-    return data.get("version")
 
 
 STEPS: dict[str, Step] = {
@@ -111,36 +105,24 @@ STEPS: dict[str, Step] = {
         "确定为入党积极分子",
         (DevelopmentStage.APPLICANT,),
         forms.ActivistForm,
-        lambda d, data, by: services.development_make_activist(
-            development=d, activist_on=data["activist_on"], by=by, expected_version=_version(data)
-        ),
         "已确定为入党积极分子。",
     ),
     "candidate": Step(
         "确定为发展对象",
         (DevelopmentStage.ACTIVIST,),
         forms.CandidateForm,
-        lambda d, data, by: services.development_make_candidate(
-            development=d, candidate_on=data["candidate_on"], by=by, expected_version=_version(data)
-        ),
         "已确定为发展对象。",
     ),
     "admit": Step(
         "接收为预备党员",
         (DevelopmentStage.CANDIDATE,),
         forms.AdmitForm,
-        lambda d, data, by: services.development_admit(
-            development=d, admitted_on=data["admitted_on"], by=by, expected_version=_version(data)
-        ),
         "已接收为预备党员，预备期开始计算。",
     ),
     "confirm": Step(
         "预备党员转正",
         (DevelopmentStage.PROBATIONARY,),
         forms.ConfirmForm,
-        lambda d, data, by: services.development_confirm(
-            development=d, confirmed_on=data["confirmed_on"], by=by, expected_version=_version(data)
-        ),
         "已转为正式党员，并登记入党员名册。",
         confirm="转正后将登记为正式党员，确定吗？",
     ),
@@ -148,13 +130,6 @@ STEPS: dict[str, Step] = {
         "延长预备期",
         (DevelopmentStage.PROBATIONARY,),
         forms.ExtendForm,
-        lambda d, data, by: services.development_extend(
-            development=d,
-            months=data["extension_months"],
-            extended_on=data["extended_on"],
-            by=by,
-            expected_version=_version(data),
-        ),
         "已延长预备期。",
         button="btn-outline-secondary",
     ),
@@ -167,13 +142,6 @@ STEPS: dict[str, Step] = {
             DevelopmentStage.PROBATIONARY,
         ),
         forms.StopForm,
-        lambda d, data, by: services.development_stop(
-            development=d,
-            reason=data["stop_reason"],
-            stopped_on=data["stopped_on"],
-            by=by,
-            expected_version=_version(data),
-        ),
         "已终止该发展记录。",
         button="btn-outline-danger",
         confirm="终止后该记录不能再继续发展，确定吗？",
@@ -284,7 +252,7 @@ def _step_view(action: str):
         done = submit_form(
             request,
             form,
-            lambda data: step.run(development, data, request.user),
+            lambda data: services.STEP_SERVICES[action](development, data, request.user),
             lambda saved: (f"{saved.name}：{step.done}", reverse("members:development_detail", args=[saved.pk])),
         )
         return done or _detail(request, development, bound={action: form})

@@ -5,7 +5,8 @@ so a rule the district changes applies to the next check."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -315,3 +316,35 @@ def development_rules_update(
         row.save()
         changed.append(row)
     return changed
+
+
+# Each step of the pipeline by name, called with the step's form or serializer data (field names
+# as on the model, plus an optional `version`): the one dispatch the pages and the API share.
+STEP_SERVICES: dict[str, Callable[[Development, Mapping[str, Any], User | None], Development]] = {
+    "activist": lambda d, data, by: development_make_activist(
+        development=d, activist_on=data["activist_on"], by=by, expected_version=data.get("version")
+    ),
+    "candidate": lambda d, data, by: development_make_candidate(
+        development=d, candidate_on=data["candidate_on"], by=by, expected_version=data.get("version")
+    ),
+    "admit": lambda d, data, by: development_admit(
+        development=d, admitted_on=data["admitted_on"], by=by, expected_version=data.get("version")
+    ),
+    "confirm": lambda d, data, by: development_confirm(
+        development=d, confirmed_on=data["confirmed_on"], by=by, expected_version=data.get("version")
+    ),
+    "extend": lambda d, data, by: development_extend(
+        development=d,
+        months=data["extension_months"],
+        extended_on=data["extended_on"],
+        by=by,
+        expected_version=data.get("version"),
+    ),
+    "stop": lambda d, data, by: development_stop(
+        development=d,
+        reason=data["stop_reason"],
+        stopped_on=data["stopped_on"],
+        by=by,
+        expected_version=data.get("version"),
+    ),
+}
