@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "dangjian.core",
     "dangjian.members",
+    "dangjian.orglife",
+    "dangjian.oversight",
+    "dangjian.research",
     "dangjian.api",
     "dangjian.demo",
 ]
@@ -133,6 +136,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "dangjian.core.context_processors.navigation",
+                "dangjian.oversight.context_processors.reminders",
             ],
         },
     }
@@ -190,6 +194,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "dangjian" / "static"]
+# Uploaded files (meeting attachments) are served only through scoped pages, never directly.
+MEDIA_ROOT = Path(envstr("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -264,6 +270,31 @@ TASKS = {
 
 # Committee terms that end within this many days are listed on the home page and the terms page.
 DANGJIAN_TERM_WARNING_DAYS = envint("DANGJIAN_TERM_WARNING_DAYS", 90)
+
+# Organizational life. Introduction letters are valid this many days from issue (the letter
+# prints it); reminders start this many days before a letter expires.
+DANGJIAN_LETTER_VALID_DAYS = envint("DANGJIAN_LETTER_VALID_DAYS", 30)
+DANGJIAN_LETTER_WARNING_DAYS = envint("DANGJIAN_LETTER_WARNING_DAYS", 7)
+# The blind-spot rule: this many consecutive months without organizational life, dues or
+# assigned work opens a case; a mobile member not reached for this many months is lost contact.
+DANGJIAN_BLIND_SPOT_MONTHS = envint("DANGJIAN_BLIND_SPOT_MONTHS", 6)
+DANGJIAN_LOST_CONTACT_MONTHS = envint("DANGJIAN_LOST_CONTACT_MONTHS", 6)
+# Meeting attachments (photos, sign-in sheets): the largest file one upload may carry.
+DANGJIAN_ATTACHMENT_MAX_BYTES = envint("DANGJIAN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+# Research before acting: days a risk may stay in each state before it is overdue, days to
+# answer an opinion, days before a research round's end when it is due; public submissions per
+# IP and per community per hour, and tracking-code look-ups per IP per hour.
+DANGJIAN_RISK_STATE_DAYS = {
+    "reported": envint("DANGJIAN_RISK_REPORTED_DAYS", 3),
+    "researching": envint("DANGJIAN_RISK_RESEARCHING_DAYS", 15),
+    "solution": envint("DANGJIAN_RISK_SOLUTION_DAYS", 30),
+}
+DANGJIAN_OPINION_ANSWER_DAYS = envint("DANGJIAN_OPINION_ANSWER_DAYS", 15)
+DANGJIAN_ROUND_DUE_DAYS = envint("DANGJIAN_ROUND_DUE_DAYS", 14)
+DANGJIAN_OPINION_LIMIT_PER_IP = envint("DANGJIAN_OPINION_LIMIT_PER_IP", 5)
+DANGJIAN_OPINION_LIMIT_PER_COMMUNITY = envint("DANGJIAN_OPINION_LIMIT_PER_COMMUNITY", 100)
+DANGJIAN_TRACKING_LIMIT_PER_IP = envint("DANGJIAN_TRACKING_LIMIT_PER_IP", 30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -63,6 +63,14 @@ class User(AbstractUser):
         return self.full_name or self.get_full_name() or self.username
 
 
+def district_key() -> models.ForeignKey:
+    """The district key every org-bound row carries (set from its unit on save; moves of the
+    tree rewrite it), so that a province may shard by district."""
+    return models.ForeignKey(
+        "core.OrgUnit", verbose_name=_("所属区"), null=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
     _("编码只能包含字母、数字、下划线和连字符，并以字母或数字开头。"),

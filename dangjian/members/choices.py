@@ -37,6 +37,8 @@ class Standing(models.TextChoices):
 
 class MemberStatus(models.TextChoices):
     ACTIVE = "active", _("在册")
+    # An inflow mobile member: relationship kept elsewhere, taking part in this branch's life.
+    INFLOW = "inflow", _("流入（关系在外）")
     TRANSFERRED_OUT = "transferred_out", _("已转出")
     LOST_CONTACT = "lost_contact", _("失联")
     DECEASED = "deceased", _("已故")
@@ -123,3 +125,143 @@ DEFAULT_RULES: dict[str, tuple[int, str, str]] = {
     RuleKey.EXTENSION_MAX_MONTHS: (12, RuleUnit.MONTHS, "延长预备期最长不超过一年。"),
     RuleKey.MAX_EXTENSIONS: (1, RuleUnit.TIMES, "预备期只能延长一次。"),
 }
+
+
+# --- Relationship transfers (组织关系转接) -----------------------------------------------------
+
+
+class TransferDirection(models.TextChoices):
+    OUT = "transfer_out", _("转出")
+    IN = "transfer_in", _("转入")
+    WITHIN = "within", _("区内转接")
+
+
+class TransferStatus(models.TextChoices):
+    """An outgoing letter is issued, then reported at the destination, returned, or expires; an
+    incoming letter is received, then the member is registered in a branch."""
+
+    ISSUED = "issued", _("已开具")
+    REPORTED = "reported", _("已报到")
+    RETURNED = "returned", _("已退回")
+    EXPIRED = "expired", _("已过期")
+    RECEIVED = "received", _("已接收")
+    REGISTERED = "registered", _("已编入支部")
+    CANCELLED = "cancelled", _("已作废")
+
+
+# States in which a letter is still travelling.
+OPEN_TRANSFER_STATUSES = (TransferStatus.ISSUED, TransferStatus.RECEIVED)
+
+
+# --- Mobile members (流动党员) -------------------------------------------------------------------
+
+
+class MobileDirection(models.TextChoices):
+    OUTFLOW = "outflow", _("流出")
+    INFLOW = "inflow", _("流入")
+
+
+class MobileStatus(models.TextChoices):
+    AWAY = "away", _("流动中")
+    ENDED = "ended", _("已结束")
+
+
+class MobileReason(models.TextChoices):
+    WORK = "work", _("务工经商")
+    STUDY = "study", _("学习进修")
+    FAMILY = "family", _("随迁投亲")
+    MEDICAL = "medical", _("异地就医养老")
+    OTHER = "other", _("其他")
+
+
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", _("电话")
+    MESSAGE = "message", _("短信/微信")
+    VISIT = "visit", _("上门走访")
+    LETTER = "letter", _("信函")
+    ONLINE = "online", _("线上组织生活")
+
+
+class ContactResult(models.TextChoices):
+    REACHED = "reached", _("已联系上")
+    NOT_REACHED = "not_reached", _("未联系上")
+
+
+# --- Dues (党费) --------------------------------------------------------------------------------
+
+
+class IncomeClass(models.TextChoices):
+    """Which bracket table a member's dues follow."""
+
+    IN_WORK = "in_work", _("在职（按月工资收入，税后）")
+    RETIREE = "retiree", _("离退休（按月退休费）")
+    MINIMAL = "minimal", _("学生、失业、领取低保等")
+
+
+class DuesMonthStatus(models.TextChoices):
+    DUE = "due", _("未交")
+    PAID = "paid", _("已交")
+    EXEMPT = "exempt", _("免交")
+
+
+class PaymentKind(models.TextChoices):
+    SELF = "self", _("本人交纳")
+    PROXY = "paid_by_proxy", _("代缴")
+    LATE = "paid_late", _("补缴")
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("现金")
+    TRANSFER = "transfer", _("银行转账")
+    ONLINE = "online", _("线上交纳")
+
+
+class ReliefKind(models.TextChoices):
+    REDUCTION = "reduction", _("减交")
+    EXEMPTION = "exemption", _("免交")
+
+
+class ApprovalStatus(models.TextChoices):
+    REQUESTED = "requested", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("未批准")
+
+
+# The bracket rules as the Party's dues rules set them: (income class, upper bound of monthly
+# income or None, rate in percent or None, fixed monthly amount or None). The data migration seeds
+# DuesRule rows from this table; the district edits the rows.
+DEFAULT_DUES_RULES: list[tuple[str, str | None, str | None, str | None]] = [
+    (IncomeClass.IN_WORK, "3000.00", "0.5", None),
+    (IncomeClass.IN_WORK, "5000.00", "1.0", None),
+    (IncomeClass.IN_WORK, "10000.00", "1.5", None),
+    (IncomeClass.IN_WORK, None, "2.0", None),
+    (IncomeClass.RETIREE, "5000.00", "0.5", None),
+    (IncomeClass.RETIREE, None, "1.0", None),
+    (IncomeClass.MINIMAL, None, None, "0.20"),
+]
+
+
+# --- Care (帮扶) ---------------------------------------------------------------------------------
+
+
+class HardshipKind(models.TextChoices):
+    POVERTY = "poverty", _("生活困难")
+    ELDERLY = "elderly", _("年老体弱")
+    ILLNESS = "illness", _("患病")
+    DISABILITY = "disability", _("残疾")
+    OTHER = "other", _("其他")
+
+
+class CareForm(models.TextChoices):
+    VISIT = "visit", _("上门慰问")
+    PHONE = "phone", _("电话问候")
+    ASSISTANCE = "assistance", _("帮扶救助")
+    SERVICE = "service", _("志愿服务")
+
+
+class AssistanceKind(models.TextChoices):
+    NONE = "none", _("无")
+    MONEY = "money", _("慰问金")
+    GOODS = "goods", _("慰问品")
+    SERVICE = "service", _("服务帮扶")
+    REFERRAL = "referral", _("转介救助")
