@@ -100,3 +100,7 @@ class MemberCategoryAdmin(NoRevertMixin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Each area of the members app registers its own admin pages.
+from . import admin_care, admin_dues, admin_transfers  # noqa: E402, F401

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import development_views, views
 
@@ -9,6 +9,11 @@ urlpatterns = [
     path("export/", views.member_export_view, name="member_export"),
     path("new/", views.member_create_view, name="member_create"),
     path("me/", views.my_record_view, name="my_record"),
+    # The member page's tabs, each loaded when first opened (staff by pk; a member's own record).
+    path("me/tab/relationship/", views.my_tab_relationship_view, name="my_tab_relationship"),
+    path("me/tab/life/", views.my_tab_life_view, name="my_tab_life"),
+    path("me/tab/dues/", views.my_tab_dues_view, name="my_tab_dues"),
+    path("me/tab/care/", views.my_tab_care_view, name="my_tab_care"),
     path("unmask-log/", views.unmask_log_view, name="unmask_log"),
     path("import/", views.import_start_view, name="import_start"),
     path("import/template/", views.import_template_view, name="import_template"),
@@ -29,7 +34,16 @@ urlpatterns = [
     path("development/<int:pk>/extend/", development_views.development_extend_view, name="development_extend"),
     path("development/<int:pk>/confirm/", development_views.development_confirm_view, name="development_confirm"),
     path("development/<int:pk>/stop/", development_views.development_stop_view, name="development_stop"),
+    # Relationship transfers and letters, mobile members, dues, care: each area's own URLconf.
+    path("transfers/", include("dangjian.members.urls_transfers")),
+    path("mobile/", include("dangjian.members.urls_mobile")),
+    path("dues/", include("dangjian.members.urls_dues")),
+    path("care/", include("dangjian.members.urls_care")),
     path("<int:pk>/", views.member_detail_view, name="member_detail"),
     path("<int:pk>/edit/", views.member_edit_view, name="member_edit"),
+    path("<int:pk>/tab/relationship/", views.member_tab_relationship_view, name="member_tab_relationship"),
+    path("<int:pk>/tab/life/", views.member_tab_life_view, name="member_tab_life"),
+    path("<int:pk>/tab/dues/", views.member_tab_dues_view, name="member_tab_dues"),
+    path("<int:pk>/tab/care/", views.member_tab_care_view, name="member_tab_care"),
     path("<int:pk>/unmask/", views.member_unmask_view, name="member_unmask"),
 ]

@@ -4,6 +4,9 @@ adding and editing, showing a number in full, the log of those showings, and the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -11,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -29,6 +32,7 @@ from .forms import MemberFilterForm, MemberForm
 from .models import Member
 from .selectors import imports as import_selectors
 from .selectors import registry as selectors
+from .services import care as care_services
 from .services import imports as import_services
 from .services import registry as services
 
@@ -126,6 +130,7 @@ def member_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": scope.can(request.user, Cap.MEMBER_MANAGE),
         "can_unmask": scope.can(request.user, Cap.MEMBER_UNMASK),
         "tab": request.GET.get("tab", "basic"),
+        "lazy_tabs": _lazy_tabs(request, member=member, own=False),
     }
     return render(request, "members/member_detail.html", context)
 
@@ -160,8 +165,125 @@ def my_record_view(request: HttpRequest) -> HttpResponse:
         "can_unmask": False,
         "own": True,
         "tab": request.GET.get("tab", "basic"),
+        "lazy_tabs": _lazy_tabs(request, member=member, own=True),
     }
     return render(request, "members/member_detail.html", context)
+
+
+# --- The member page's tabs, each loaded when first shown --------------------------------------
+# Each area keeps the reads of its tab in its own selector module, imported when the tab is asked
+# for: the member page itself runs none of their queries.
+
+
+@dataclass(frozen=True)
+class MemberTab:
+    key: str
+    label: str
+    selector: str  # "module:function", called with member=…, returning the partial's data
+    template: str
+    name: str  # the name under which the partial reads that data
+
+
+MEMBER_TABS = (
+    MemberTab(
+        "relationship",
+        "组织关系",
+        "dangjian.members.selectors.transfers:member_relationship_tab",
+        "members/partials/tab_relationship.html",
+        "relationship",
+    ),
+    MemberTab(
+        "life", "组织生活", "dangjian.orglife.selectors:member_life_tab", "orglife/partials/tab_life.html", "life"
+    ),
+    MemberTab(
+        "dues", "党费", "dangjian.members.selectors.dues:member_dues_tab", "members/partials/tab_dues.html", "dues"
+    ),
+    MemberTab(
+        "care", "帮扶", "dangjian.members.selectors.care:member_care_tab", "members/partials/tab_care.html", "care"
+    ),
+)
+TABS_BY_KEY = {tab.key: tab for tab in MEMBER_TABS}
+
+
+def _tab_year(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
+
+
+def _lazy_tabs(request: HttpRequest, *, member: Member, own: bool) -> list[dict[str, str]]:
+    """The tabs the member page loads on demand, with the address of each one's content (the
+    dues tab keeps the year the page was asked for)."""
+    tabs = []
+    for tab in MEMBER_TABS:
+        url = (
+            reverse(f"members:my_tab_{tab.key}") if own else reverse(f"members:member_tab_{tab.key}", args=[member.pk])
+        )
+        year = _tab_year(request, "dues_year") if tab.key == "dues" else None
+        if year:
+            url += f"?year={year}"
+        tabs.append({"key": tab.key, "label": tab.label, "url": url})
+    return tabs
+
+
+def _tab_response(request: HttpRequest, member: Member, key: str, *, own: bool) -> HttpResponse:
+    tab = TABS_BY_KEY[key]
+    module, function = tab.selector.split(":")
+    selector = getattr(import_module(module), function)
+    user = request.user
+    kwargs: dict[str, Any] = {"member": member}
+    if key == "dues":
+        kwargs["year"] = _tab_year(request, "year")
+    data = selector(**kwargs)
+    can_manage = not own and scope.can(user, Cap.MEMBER_MANAGE)
+    context: dict[str, Any] = {
+        "member": member,
+        "own": own,
+        tab.name: data,
+        "can_manage": can_manage,
+        # Links from the organizational-life tab open meetings and tasks.
+        "links": not own and scope.can(user, Cap.MEETING_VIEW),
+    }
+    if key == "care":
+        # Only the recorder corrects a record, within seven days (the service says why not).
+        context["care_editable"] = {
+            record.pk
+            for record in data["records"]
+            if can_manage and not care_services.care_record_edit_refusal(record=record, by=user)
+        }
+    return render(request, tab.template, context)
+
+
+def _member_tab_view(key: str):
+    @scoped_view(cap=Cap.MEMBER_VIEW, model=Member)
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        member = selectors.member_tab_get(user=request.user, pk=pk)  # outside the scope: 404
+        return _tab_response(request, member, key, own=False)
+
+    view.__name__ = view.__qualname__ = f"member_tab_{key}_view"
+    return view
+
+
+def _my_tab_view(key: str):
+    @scope_exempt("本人党员档案的一个标签页：只查询 user 为当前用户的那一条")
+    @login_required
+    def view(request: HttpRequest) -> HttpResponse:
+        member = selectors.own_record(user=request.user)
+        if member is None:
+            raise Http404("您的账号没有关联党员档案。")
+        return _tab_response(request, member, key, own=True)
+
+    view.__name__ = view.__qualname__ = f"my_tab_{key}_view"
+    return view
+
+
+member_tab_relationship_view = _member_tab_view("relationship")
+member_tab_life_view = _member_tab_view("life")
+member_tab_dues_view = _member_tab_view("dues")
+member_tab_care_view = _member_tab_view("care")
+my_tab_relationship_view = _my_tab_view("relationship")
+my_tab_life_view = _my_tab_view("life")
+my_tab_dues_view = _my_tab_view("dues")
+my_tab_care_view = _my_tab_view("care")
 
 
 @scoped_view(cap=Cap.UNMASK_LOG_VIEW)

@@ -112,6 +112,12 @@ def member_get(*, user: User, pk: Any) -> Member:
     )
 
 
+def member_tab_get(*, user: User, pk: Any) -> Member:
+    """A member for one tab of their page (or a form about them): only what the page's header
+    shows, inside the user's scope (404 outside)."""
+    return scope.get_or_404(Member.objects.select_related("branch"), user, pk=pk)
+
+
 def own_record(*, user: User) -> Member | None:
     """The signed-in person's own member record, whatever their active grant."""
     return (
