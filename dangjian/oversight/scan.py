@@ -1,0 +1,685 @@
+"""The blind-spot scan (盲点扫描): members who slipped out of reach, found by set-based queries.
+
+As of a month M (by default the last complete month), the window is the
+`settings.DANGJIAN_BLIND_SPOT_MONTHS` months ending with M. Every rule is one query that finds
+the whole set of members (NOT EXISTS / EXISTS subqueries and grouped counts, never a loop over
+members); the evidence of the members found is read by one more query per kind and grouped in
+memory; the new cases are written with `bulk_create`. So a scan issues the same number of
+queries for fifty members as for a million.
+
+Rules (see docs/oversight.md):
+- members considered: status active or inflow, standing normal, on the roll since the window's
+  first day (joined by then; a member registered by a transfer-in counts from the day the record
+  was made, an inflow member from the day their inflow began);
+- six_month_no_life: no attendance in the window marked present, and none marked excused with a
+  reason; members away on an outflow are left to the lost-contact rule;
+- six_month_no_dues: every month of the window has a ledger row that is due (unpaid);
+- six_month_no_work: no task overlapping the window (not cancelled), in a branch that records
+  tasks (another member has one overlapping the window);
+- nominal_member (signals): pays every month but never attends; registered here, living in
+  another community;
+- pocket_member: a letter issued and past its last valid day is marked expired, and a case opens;
+- lost_contact: an outflow member not reached for more than `DANGJIAN_LOST_CONTACT_MONTHS`.
+
+A case stays open until the branch closes it with an outcome: a later scan that no longer finds
+the member adds the note "最近一次扫描：情况已改善" instead of closing it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce, Trim
+from django.utils import timezone
+
+from dangjian.core.choices import OrgKind, OrgStatus
+from dangjian.core.models import PATH_SEGMENT_WIDTH, OrgUnit, User
+from dangjian.members.choices import (
+    DuesMonthStatus,
+    MemberStatus,
+    MobileDirection,
+    MobileStatus,
+    Standing,
+    TransferDirection,
+    TransferStatus,
+)
+from dangjian.members.models import ContactLog, DuesMonth, Member, MobileMember, Transfer, add_months
+from dangjian.orglife.choices import AttendanceStatus, MeetingKind, TaskStatus
+from dangjian.orglife.models import Attendance, MemberTask
+
+from .choices import ActionKind, CaseKind, CaseStatus, NominalSignal
+from .models import Case, CaseAction, ScanRun
+
+IMPROVED_NOTE = "最近一次扫描：情况已改善"
+BATCH_SIZE = 1000
+# Found ids per evidence query: a city-wide scan reads the evidence of many thousands in a few.
+EVIDENCE_CHUNK = 20000
+# The contact attempts kept in a lost-contact case's evidence.
+CONTACTS_IN_EVIDENCE = 10
+# Statuses of a member whose mobility record still matters (not gone from the roll for good).
+MOBILE_MEMBER_STATUSES = (MemberStatus.ACTIVE, MemberStatus.INFLOW, MemberStatus.LOST_CONTACT)
+
+
+# --- Months and the window ---------------------------------------------------------------------
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def last_complete_month(today: datetime.date) -> datetime.date:
+    """The first day of the month before `today`'s month."""
+    return add_months(month_start(today), -1)
+
+
+def month_label(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月"
+
+
+def day_label(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The months a scan looks at: first days, oldest first."""
+
+    months: tuple[datetime.date, ...]
+
+    @classmethod
+    def ending(cls, as_of: datetime.date, length: int | None = None) -> Window:
+        length = length or settings.DANGJIAN_BLIND_SPOT_MONTHS
+        last = month_start(as_of)
+        return cls(tuple(add_months(last, offset) for offset in range(1 - length, 1)))
+
+    @property
+    def start(self) -> datetime.date:
+        return self.months[0]
+
+    @property
+    def last_month(self) -> datetime.date:
+        return self.months[-1]
+
+    @property
+    def end(self) -> datetime.date:
+        """The last day of the window."""
+        last = self.months[-1]
+        return last.replace(day=calendar.monthrange(last.year, last.month)[1])
+
+    @property
+    def label(self) -> str:
+        return f"{month_label(self.start)}至{month_label(self.last_month)}"
+
+    def evidence(self) -> dict[str, Any]:
+        return {
+            "months": [month.isoformat() for month in self.months],
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+        }
+
+
+# --- The member sets ---------------------------------------------------------------------------
+
+
+def _next_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
+
+
+def considered_members(unit: OrgUnit, window: Window) -> QuerySet[Member]:
+    """Members the rules apply to: on the roll (active or inflow), in normal standing, and on
+    the roll since the window's first day."""
+    registered_by_transfer = Transfer.objects.filter(member=OuterRef("pk"), direction=TransferDirection.IN)
+    inflow_began_later = MobileMember.objects.filter(
+        member=OuterRef("pk"), direction=MobileDirection.INFLOW, since__gt=window.start
+    )
+    return (
+        Member.objects.filter(
+            branch__path__startswith=unit.path,
+            status__in=(MemberStatus.ACTIVE, MemberStatus.INFLOW),
+            standing=Standing.NORMAL,
+            join_date__lte=window.start,
+        )
+        # A record made by a transfer-in dates from its creation, not from the join date.
+        .exclude(Exists(registered_by_transfer), created_at__gte=_next_midnight(window.start))
+        .exclude(Exists(inflow_began_later))
+    )
+
+
+def _away_on_outflow() -> Exists:
+    return Exists(
+        MobileMember.objects.filter(member=OuterRef("pk"), direction=MobileDirection.OUTFLOW, status=MobileStatus.AWAY)
+    )
+
+
+def _attended_in(window: Window) -> QuerySet[Attendance]:
+    return Attendance.objects.filter(member=OuterRef("pk"), held_on__gte=window.start, held_on__lte=window.end)
+
+
+def no_life_members(considered: QuerySet[Member], window: Window) -> QuerySet[Member]:
+    """No attendance in the window marked present, nor excused with a reason."""
+    kept_in = (
+        _attended_in(window)
+        .alias(reason_text=Trim("reason"))
+        .filter(Q(status=AttendanceStatus.PRESENT) | (Q(status=AttendanceStatus.EXCUSED) & ~Q(reason_text="")))
+    )
+    return considered.exclude(_away_on_outflow()).exclude(Exists(kept_in))
+
+
+def _every_month(window: Window, status: str) -> Q:
+    """Members whose every month of the window has a ledger row in `status`: a correlated count
+    over the (member, month) unique index — a member has at most one row a month. Its plan is a
+    short index range per member whatever the table statistics say (a grouped aggregate joined
+    back to the members misplans badly on freshly loaded, not yet analyzed data)."""
+    per_member = (
+        DuesMonth.objects.filter(
+            member=OuterRef("pk"), month__gte=window.start, month__lte=window.last_month, status=status
+        )
+        .order_by()
+        .values("member")
+        .annotate(months=Count("pk"))
+        .values("months")
+    )
+    return Q(Exists(per_member.filter(months=len(window.months))))
+
+
+def no_dues_members(considered: QuerySet[Member], window: Window) -> QuerySet[Member]:
+    """Every month of the window due and unpaid; a month without a ledger row or exempt breaks it."""
+    return considered.filter(_every_month(window, DuesMonthStatus.DUE))
+
+
+def _task_overlaps(window: Window) -> Q:
+    return (
+        Q(assigned_on__lte=window.end)
+        & (Q(done_on__isnull=True) | Q(done_on__gte=window.start))
+        & ~Q(status=TaskStatus.CANCELLED)
+    )
+
+
+def no_work_members(considered: QuerySet[Member], window: Window) -> QuerySet[Member]:
+    """No task overlapping the window, in a branch that records tasks: where a branch keeps no
+    task records at all, their absence says nothing about a member."""
+    had_task = MemberTask.objects.filter(_task_overlaps(window), member=OuterRef("pk"))
+    branch_records_tasks = MemberTask.objects.filter(_task_overlaps(window), member__branch=OuterRef("branch"))
+    return considered.filter(Exists(branch_records_tasks)).exclude(Exists(had_task))
+
+
+def pays_never_attends_members(considered: QuerySet[Member], window: Window) -> QuerySet[Member]:
+    """Every month of the window paid, and no attendance marked present."""
+    present = _attended_in(window).filter(status=AttendanceStatus.PRESENT)
+    return (
+        considered.exclude(_away_on_outflow())
+        .filter(_every_month(window, DuesMonthStatus.PAID))
+        .exclude(Exists(present))
+    )
+
+
+def lives_elsewhere_members(considered: QuerySet[Member]) -> QuerySet[Member]:
+    """Registered in a branch of one community, living in another."""
+    return considered.filter(residence_community__isnull=False).exclude(
+        branch__path__startswith=F("residence_community__path")
+    )
+
+
+def lost_contact_mobiles(unit: OrgUnit, today: datetime.date) -> QuerySet[MobileMember]:
+    """Members away on an outflow, last reached (or, never reached, gone since) more than
+    DANGJIAN_LOST_CONTACT_MONTHS months before today."""
+    threshold = add_months(today, -settings.DANGJIAN_LOST_CONTACT_MONTHS)
+    return (
+        MobileMember.objects.filter(
+            member__branch__path__startswith=unit.path,
+            member__status__in=MOBILE_MEMBER_STATUSES,
+            direction=MobileDirection.OUTFLOW,
+            status=MobileStatus.AWAY,
+        )
+        .alias(last_reached=Coalesce("last_contact_on", "since"))
+        .filter(last_reached__lt=threshold)
+    )
+
+
+def expire_letters(unit: OrgUnit, today: datetime.date) -> int:
+    """Mark issued letters past their last valid day as expired: one UPDATE (a system change,
+    recorded by the scan run rather than in each letter's history)."""
+    return Transfer.objects.filter(
+        branch__path__startswith=unit.path, status=TransferStatus.ISSUED, expires_on__lt=today
+    ).update(status=TransferStatus.EXPIRED, version=F("version") + 1, updated_at=timezone.now())
+
+
+def pocket_transfers(unit: OrgUnit) -> QuerySet[Transfer]:
+    """Expired letters of a member that no case has been opened for, unless a later letter of
+    the member (re-issued) has since been reported."""
+    reported_later = Transfer.objects.filter(
+        member=OuterRef("member"),
+        direction=OuterRef("direction"),
+        status=TransferStatus.REPORTED,
+        issued_on__gte=OuterRef("issued_on"),
+    ).exclude(pk=OuterRef("pk"))
+    return (
+        Transfer.objects.filter(branch__path__startswith=unit.path, status=TransferStatus.EXPIRED, member__isnull=False)
+        .exclude(Exists(Case.objects.filter(transfer=OuterRef("pk"))))
+        .exclude(Exists(reported_later))
+    )
+
+
+def _without_open_case(queryset: QuerySet, kind: str, member_ref: str = "pk") -> QuerySet:
+    open_case = Case.objects.filter(member=OuterRef(member_ref), kind=kind).exclude(status=CaseStatus.CLOSED)
+    return queryset.exclude(Exists(open_case))
+
+
+# --- Evidence ----------------------------------------------------------------------------------
+
+MEETING_LABELS = dict(MeetingKind.choices)
+ATTENDANCE_LABELS = dict(AttendanceStatus.choices)
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), EVIDENCE_CHUNK):
+        yield ids[start : start + EVIDENCE_CHUNK]
+
+
+# The evidence is read for the ids already found (not by repeating the rule as a subquery): the
+# plan stays a plain index lookup whatever the planner thinks of the rule's subqueries.
+
+
+def _attendance_records(ids: list[int], window: Window) -> dict[int, list[dict[str, Any]]]:
+    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        rows = (
+            Attendance.objects.filter(member_id__in=chunk, held_on__gte=window.start, held_on__lte=window.end)
+            .order_by("member_id", "held_on", "meeting_id")
+            .values_list("member_id", "meeting_id", "held_on", "meeting__kind", "status", "reason")
+        )
+        for member_id, meeting_id, held_on, kind, status, reason in rows:
+            grouped[member_id].append(
+                {"meeting": meeting_id, "date": held_on.isoformat(), "kind": kind, "status": status, "reason": reason}
+            )
+    return grouped
+
+
+def _dues_records(ids: list[int], window: Window) -> dict[int, list[dict[str, Any]]]:
+    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        rows = (
+            DuesMonth.objects.filter(member_id__in=chunk, month__gte=window.start, month__lte=window.last_month)
+            .order_by("member_id", "month")
+            .values_list("member_id", "month", "amount_due", "status")
+        )
+        for member_id, month, amount, status in rows:
+            grouped[member_id].append({"month": month.isoformat(), "amount": f"{amount:.2f}", "status": status})
+    return grouped
+
+
+def _contact_records(ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        logs = (
+            ContactLog.objects.filter(mobile_id__in=chunk)
+            .order_by("mobile_id", "-contacted_on", "-pk")
+            .values_list("mobile_id", "contacted_on", "channel", "result", "notes")
+        )
+        for mobile_id, contacted_on, channel, result, notes in logs:
+            if len(grouped[mobile_id]) < CONTACTS_IN_EVIDENCE:
+                grouped[mobile_id].append(
+                    {"date": contacted_on.isoformat(), "channel": channel, "result": result, "notes": notes[:200]}
+                )
+    return grouped
+
+
+def _community_path(branch_path: str) -> str:
+    """The path of the community a branch belongs to (districts, sub-districts and communities
+    always stand at depths 0, 1 and 2)."""
+    return branch_path[: 3 * (PATH_SEGMENT_WIDTH + 1)]
+
+
+# --- Writing the cases -------------------------------------------------------------------------
+
+
+@dataclass
+class Found:
+    """A case to open: whose, where, and why."""
+
+    member_id: int
+    branch_id: int
+    district_id: int | None
+    summary: str
+    evidence: dict[str, Any]
+    transfer_id: int | None = None
+    mobile_id: int | None = None
+
+
+class Scan:
+    """One run of the scan over a unit's subtree."""
+
+    def __init__(self, run: ScanRun, today: datetime.date) -> None:
+        self.run = run
+        self.unit = run.org_unit
+        self.today = today
+        self.window = Window.ending(run.as_of)
+        self.now = timezone.now()
+        self.by: User | None = run.by
+        self.opened: dict[str, int] = {kind: 0 for kind in CaseKind.values}
+
+    def _member_rows(self, queryset: QuerySet[Member]) -> list[dict[str, Any]]:
+        return list(queryset.order_by("pk").values("pk", "name", "branch_id", "district_id"))
+
+    def _open(self, kind: str, found: Iterable[Found]) -> int:
+        """Write the new cases in bulk; a case that another scan opened meanwhile is skipped by
+        the one-open-case-per-kind constraint. History is written in bulk too."""
+        cases = [
+            Case(
+                kind=kind,
+                status=CaseStatus.OPEN,
+                member_id=item.member_id,
+                branch_id=item.branch_id,
+                district_id=item.district_id,
+                period_start=self.window.start if kind not in (CaseKind.POCKET, CaseKind.LOST_CONTACT) else None,
+                period_end=self.window.last_month if kind not in (CaseKind.POCKET, CaseKind.LOST_CONTACT) else None,
+                evidence=item.evidence,
+                summary=item.summary[:200],
+                transfer_id=item.transfer_id,
+                mobile_id=item.mobile_id,
+                opened_at=self.now,
+                scan=self.run,
+            )
+            for item in found
+        ]
+        if not cases:
+            return 0
+        Case.objects.bulk_create(cases, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        created = list(Case.objects.filter(scan=self.run, kind=kind))
+        Case.history.bulk_history_create(created, batch_size=BATCH_SIZE, default_user=self.by, default_date=self.now)
+        self.opened[kind] += len(created)
+        return len(created)
+
+    def _note_improved(self, kind: str, still_applies: QuerySet[Member], found: QuerySet[Member]) -> None:
+        """Open cases of `kind` whose member the rule applies to but no longer finds: a note, not
+        a closing (the branch closes a case with an outcome)."""
+        note = f"{IMPROVED_NOTE}（截至{month_label(self.window.last_month)}）"
+        improved = (
+            Case.objects.filter(kind=kind, branch__path__startswith=self.unit.path)
+            .exclude(status=CaseStatus.CLOSED)
+            .filter(member__in=still_applies.values("pk"))
+            .exclude(member__in=found.values("pk"))
+            .exclude(Exists(CaseAction.objects.filter(case=OuterRef("pk"), note=note)))
+            .values_list("pk", "district_id")
+        )
+        actions = [
+            CaseAction(case_id=pk, district_id=district_id, kind=ActionKind.NOTE, note=note, by=None, at=self.now)
+            for pk, district_id in improved
+        ]
+        CaseAction.objects.bulk_create(actions, batch_size=BATCH_SIZE)
+
+    # Each rule: find the set, read its evidence, open the cases, note the improved.
+
+    def no_life(self, considered: QuerySet[Member]) -> None:
+        kind = CaseKind.NO_LIFE
+        found_all = no_life_members(considered, self.window)
+        rows = self._member_rows(_without_open_case(found_all, kind))
+        records = _attendance_records([row["pk"] for row in rows], self.window)
+        months = len(self.window.months)
+        self._open(
+            kind,
+            (
+                Found(
+                    row["pk"],
+                    row["branch_id"],
+                    row["district_id"],
+                    f"{row['name']}{self.window.label}连续{months}个月未参加组织生活",
+                    {**self.window.evidence(), "records": records.get(row["pk"], [])},
+                )
+                for row in rows
+            ),
+        )
+        self._note_improved(kind, considered.exclude(_away_on_outflow()), found_all)
+
+    def no_dues(self, considered: QuerySet[Member]) -> None:
+        kind = CaseKind.NO_DUES
+        found_all = no_dues_members(considered, self.window)
+        rows = self._member_rows(_without_open_case(found_all, kind))
+        records = _dues_records([row["pk"] for row in rows], self.window)
+        months = len(self.window.months)
+        self._open(
+            kind,
+            (
+                Found(
+                    row["pk"],
+                    row["branch_id"],
+                    row["district_id"],
+                    f"{row['name']}{self.window.label}连续{months}个月未交纳党费",
+                    {**self.window.evidence(), "records": records.get(row["pk"], [])},
+                )
+                for row in rows
+            ),
+        )
+        self._note_improved(kind, considered, found_all)
+
+    def no_work(self, considered: QuerySet[Member]) -> None:
+        kind = CaseKind.NO_WORK
+        found_all = no_work_members(considered, self.window)
+        found = _without_open_case(found_all, kind)
+        months = len(self.window.months)
+        self._open(
+            kind,
+            (
+                Found(
+                    row["pk"],
+                    row["branch_id"],
+                    row["district_id"],
+                    f"{row['name']}{self.window.label}连续{months}个月未承担党组织分配的任务",
+                    {**self.window.evidence(), "records": []},
+                )
+                for row in self._member_rows(found)
+            ),
+        )
+        self._note_improved(kind, considered, found_all)
+
+    def nominal(self, considered: QuerySet[Member]) -> None:
+        kind = CaseKind.NOMINAL
+        pays_all = pays_never_attends_members(considered, self.window)
+        elsewhere_all = lives_elsewhere_members(considered)
+        pays = _without_open_case(pays_all, kind)
+        elsewhere = _without_open_case(elsewhere_all, kind)
+        signals: dict[int, dict[str, Any]] = {}
+
+        pays_rows = self._member_rows(pays)
+        pays_ids = [row["pk"] for row in pays_rows]
+        paid = _dues_records(pays_ids, self.window)
+        attended = _attendance_records(pays_ids, self.window)
+        for row in pays_rows:
+            signals[row["pk"]] = {
+                "row": row,
+                "signals": [NominalSignal.PAYS_NEVER_ATTENDS],
+                "records": paid.get(row["pk"], []),
+                "attendance": attended.get(row["pk"], []),
+            }
+
+        elsewhere_rows = list(
+            elsewhere.order_by("pk").values(
+                "pk",
+                "name",
+                "branch_id",
+                "district_id",
+                "branch__path",
+                "residence_community_id",
+                "residence_community__name",
+            )
+        )
+        paths = {_community_path(row["branch__path"]) for row in elsewhere_rows}
+        communities = (
+            dict(OrgUnit.objects.filter(path__in=paths, kind=OrgKind.COMMUNITY).values_list("path", "name"))
+            if paths
+            else {}
+        )
+        for row in elsewhere_rows:
+            entry = signals.setdefault(row["pk"], {"row": row, "signals": [], "records": [], "attendance": []})
+            entry["signals"].append(NominalSignal.LIVES_ELSEWHERE)
+            entry["residence"] = {"id": row["residence_community_id"], "name": row["residence_community__name"]}
+            entry["registered"] = {"name": communities.get(_community_path(row["branch__path"]), "")}
+
+        found = []
+        for member_id, entry in sorted(signals.items()):
+            row = entry["row"]
+            signal = entry["signals"][0]
+            evidence = {
+                **self.window.evidence(),
+                "signal": signal,
+                "signals": entry["signals"],
+                "records": entry["records"],
+                "attendance": entry["attendance"],
+            }
+            if "residence" in entry:
+                evidence["residence"] = entry["residence"]
+                evidence["registered"] = entry["registered"]
+            summary = (
+                f"{row['name']}{self.window.label}按月交纳党费，但未参加组织生活"
+                if signal == NominalSignal.PAYS_NEVER_ATTENDS
+                else f"{row['name']}在{entry['registered']['name'] or '本社区'}登记，居住在{entry['residence']['name']}"
+            )
+            found.append(Found(member_id, row["branch_id"], row["district_id"], summary, evidence))
+        self._open(kind, found)
+        self._note_improved(kind, considered, _either(pays_all, elsewhere_all))
+
+    def pocket(self) -> None:
+        kind = CaseKind.POCKET
+        expire_letters(self.unit, self.today)
+        transfers = _without_open_case(pocket_transfers(self.unit), kind, member_ref="member")
+        rows = transfers.order_by("pk").values(
+            "pk",
+            "member_id",
+            "member__name",
+            "branch_id",
+            "district_id",
+            "direction",
+            "letter_number",
+            "counterpart",
+            "to_branch__name",
+            "issued_on",
+            "expires_on",
+        )
+        found = []
+        seen: set[int] = set()
+        for row in rows:
+            if row["member_id"] in seen:  # one open case a member: the earliest letter opens it
+                continue
+            seen.add(row["member_id"])
+            destination = row["to_branch__name"] or row["counterpart"]
+            found.append(
+                Found(
+                    row["member_id"],
+                    row["branch_id"],
+                    row["district_id"],
+                    f"{row['member__name']}的介绍信{row['letter_number']}已于{day_label(row['expires_on'])}过期，"
+                    f"仍未到{destination}报到",
+                    {
+                        "letter": {
+                            "id": row["pk"],
+                            "number": row["letter_number"],
+                            "direction": row["direction"],
+                            "destination": destination,
+                            "issued_on": row["issued_on"].isoformat(),
+                            "expires_on": row["expires_on"].isoformat(),
+                        }
+                    },
+                    transfer_id=row["pk"],
+                )
+            )
+        self._open(kind, found)
+
+    def lost_contact(self) -> None:
+        kind = CaseKind.LOST_CONTACT
+        mobiles = _without_open_case(lost_contact_mobiles(self.unit, self.today), kind, member_ref="member")
+        rows = list(
+            mobiles.order_by("pk").values(
+                "pk",
+                "member_id",
+                "member__name",
+                "member__branch_id",
+                "member__district_id",
+                "place",
+                "since",
+                "last_contact_on",
+            )
+        )
+        contacts = _contact_records([row["pk"] for row in rows])
+        months = settings.DANGJIAN_LOST_CONTACT_MONTHS
+        found = []
+        for row in rows:
+            last = row["last_contact_on"] or row["since"]
+            found.append(
+                Found(
+                    row["member_id"],
+                    row["member__branch_id"],
+                    row["member__district_id"],
+                    f"{row['member__name']}流动在{row['place']}，自{day_label(last)}起超过{months}个月未联系上",
+                    {
+                        "place": row["place"],
+                        "since": row["since"].isoformat(),
+                        "last_contact_on": row["last_contact_on"].isoformat() if row["last_contact_on"] else None,
+                        "threshold_months": months,
+                        "contacts": contacts.get(row["pk"], []),
+                    },
+                    mobile_id=row["pk"],
+                )
+            )
+        self._open(kind, found)
+
+    def execute(self) -> ScanRun:
+        considered = considered_members(self.unit, self.window)
+        self.run.members_scanned = considered.count()
+        self.no_life(considered)
+        self.no_dues(considered)
+        self.no_work(considered)
+        self.nominal(considered)
+        self.pocket()
+        self.lost_contact()
+        self.run.opened = {kind: count for kind, count in self.opened.items()}
+        self.run.finished_at = timezone.now()
+        self.run.save(update_fields=["members_scanned", "opened", "finished_at", "started_at"])
+        return self.run
+
+
+def _either(first: QuerySet[Member], second: QuerySet[Member]) -> QuerySet[Member]:
+    """Members in either set, as one queryset usable in a subquery."""
+    return Member.objects.filter(Q(pk__in=first.values("pk")) | Q(pk__in=second.values("pk")))
+
+
+# --- Entry points ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def run_scan(*, run: ScanRun, today: datetime.date | None = None) -> ScanRun:
+    """Run a recorded scan (made by `services.scan_start` or `scan_blind_spots`)."""
+    run = ScanRun.objects.select_for_update(of=("self",)).select_related("org_unit", "by").get(pk=run.pk)
+    if run.finished_at is not None:
+        return run
+    run.started_at = timezone.now()
+    return Scan(run, today or timezone.localdate()).execute()
+
+
+def scan_blind_spots(
+    *,
+    unit: OrgUnit | None = None,
+    as_of: datetime.date | None = None,
+    by: User | None = None,
+    today: datetime.date | None = None,
+) -> list[ScanRun]:
+    """Scan a unit's subtree, or (no unit) every active district, one run each; synchronously."""
+    today = today or timezone.localdate()
+    as_of = month_start(as_of) if as_of else last_complete_month(today)
+    units = (
+        [unit]
+        if unit is not None
+        else list(OrgUnit.objects.filter(kind=OrgKind.DISTRICT, status=OrgStatus.ACTIVE).order_by("path"))
+    )
+    runs = []
+    for root in units:
+        run = ScanRun.objects.create(org_unit=root, as_of=as_of, by=by)
+        runs.append(run_scan(run=run, today=today))
+    return runs
