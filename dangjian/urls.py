@@ -4,6 +4,9 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("dangjian.core.urls")),
     path("members/", include("dangjian.members.urls")),
+    path("life/", include("dangjian.orglife.urls")),
+    path("oversight/", include("dangjian.oversight.urls")),
+    path("research/", include("dangjian.research.urls")),
     path("", include("dangjian.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -52,5 +52,32 @@ def page(browser: Browser) -> Iterator[Page]:
 
 @pytest.fixture
 def live_world(live_server: LiveServer, transactional_db: None) -> World:
-    """The shared test world, committed so that the live server's thread can see it."""
+    """The shared test world, committed so that the live server's thread can see it. A
+    transactional test empties every table afterwards, the rules the data migrations seeded
+    included, so they are put back first."""
+    restore_seeded_rules()
     return build_world()
+
+
+def restore_seeded_rules() -> None:
+    """The rows data migrations seed: meeting frequencies and dues brackets."""
+    from decimal import Decimal
+
+    from dangjian.members.choices import DEFAULT_DUES_RULES
+    from dangjian.members.models import DuesRule
+    from dangjian.orglife.choices import DEFAULT_MEETING_RULES
+    from dangjian.orglife.models import MeetingRule
+
+    for kind, (frequency, times, description) in DEFAULT_MEETING_RULES.items():
+        MeetingRule.objects.get_or_create(
+            kind=kind, defaults={"frequency": frequency, "times": times, "description": description}
+        )
+    for income_class, bound, rate, fixed in DEFAULT_DUES_RULES:
+        DuesRule.objects.get_or_create(
+            income_class=income_class,
+            upper_bound=Decimal(bound) if bound else None,
+            defaults={
+                "rate_percent": Decimal(rate) if rate else None,
+                "fixed_amount": Decimal(fixed) if fixed else None,
+            },
+        )

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from . import scope
-from .navigation import visible_items
+from .navigation import NAV_GROUPS, visible_items
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -24,12 +24,30 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         active = bool(re.match(prefix, request.path)) if prefix.endswith("$") else request.path.startswith(prefix)
         if active:
             matched.append((len(prefix), len(entries)))
-        entries.append({"label": item.label, "url": url, "icon": item.icon, "active": False})
+        entries.append({"label": item.label, "url": url, "icon": item.icon, "active": False, "group": item.group})
     if matched:
         # Only the most specific entry is marked: /members/development/ is not also /members/.
         entries[max(matched)[1]]["active"] = True
     return {
-        "nav_entries": entries,
+        "nav_entries": _grouped(entries),
         "grants": scope.user_grants(user),
         "active_grant": scope.active_grant(user),
     }
+
+
+def _grouped(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Gather grouped entries into one drop-down per group, placed where its first entry stood;
+    a group with a single visible entry stays a plain link."""
+    groups: dict[str, dict[str, Any]] = {}
+    result: list[dict[str, Any]] = []
+    for entry in entries:
+        group = entry["group"]
+        if not group:
+            result.append(entry)
+            continue
+        if group not in groups:
+            groups[group] = {"label": group, "icon": NAV_GROUPS.get(group, "list"), "active": False, "items": []}
+            result.append(groups[group])
+        groups[group]["items"].append(entry)
+        groups[group]["active"] = groups[group]["active"] or entry["active"]
+    return [entry["items"][0] if "items" in entry and len(entry["items"]) == 1 else entry for entry in result]

@@ -40,6 +40,22 @@ class Cap(StrEnum):
     UNMASK_LOG_VIEW = "unmask_log.view"
     # Platform-wide rules kept as data (the development pipeline's intervals): the district's.
     RULES_MANAGE = "rules.manage"
+    # Meetings and attendance (三会一课), and the compliance tables.
+    MEETING_VIEW = "meeting.view"
+    MEETING_MANAGE = "meeting.manage"
+    # Dues: the ledger and payments; approving reductions and exemptions.
+    DUES_VIEW = "dues.view"
+    DUES_MANAGE = "dues.manage"
+    DUES_APPROVE = "dues.approve"
+    # Blind-spot cases: reading and working them; running the scan by hand.
+    CASE_VIEW = "case.view"
+    CASE_MANAGE = "case.manage"
+    SCAN_RUN = "scan.run"
+    # Research before acting (三个必须调研): risks, events, visits, opinions; approving events
+    # belongs to the sub-district and above.
+    RESEARCH_VIEW = "research.view"
+    RESEARCH_MANAGE = "research.manage"
+    EVENT_APPROVE = "event.approve"
     ADMIN = "admin"
 
 
@@ -56,13 +72,49 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.MEMBER_MANAGE,
             Cap.MEMBER_UNMASK,
             Cap.UNMASK_LOG_VIEW,
+            Cap.MEETING_VIEW,
+            Cap.MEETING_MANAGE,
+            Cap.DUES_VIEW,
+            Cap.DUES_MANAGE,
+            Cap.DUES_APPROVE,
+            Cap.CASE_VIEW,
+            Cap.CASE_MANAGE,
+            Cap.RESEARCH_VIEW,
+            Cap.RESEARCH_MANAGE,
         }
     ),
     Role.COMMUNITY_CADRE: frozenset(
-        {Cap.ORG_VIEW, Cap.COMMITTEE_VIEW, Cap.MEMBER_VIEW, Cap.MEMBER_MANAGE, Cap.MEMBER_UNMASK}
+        {
+            Cap.ORG_VIEW,
+            Cap.COMMITTEE_VIEW,
+            Cap.MEMBER_VIEW,
+            Cap.MEMBER_MANAGE,
+            Cap.MEMBER_UNMASK,
+            Cap.MEETING_VIEW,
+            Cap.MEETING_MANAGE,
+            Cap.DUES_VIEW,
+            Cap.DUES_MANAGE,
+            Cap.CASE_VIEW,
+            Cap.CASE_MANAGE,
+            Cap.RESEARCH_VIEW,
+            Cap.RESEARCH_MANAGE,
+        }
     ),
     Role.BRANCH_SECRETARY: frozenset(
-        {Cap.ORG_VIEW, Cap.ORG_MANAGE, Cap.COMMITTEE_VIEW, Cap.COMMITTEE_MANAGE, Cap.MEMBER_VIEW, Cap.MEMBER_MANAGE}
+        {
+            Cap.ORG_VIEW,
+            Cap.ORG_MANAGE,
+            Cap.COMMITTEE_VIEW,
+            Cap.COMMITTEE_MANAGE,
+            Cap.MEMBER_VIEW,
+            Cap.MEMBER_MANAGE,
+            Cap.MEETING_VIEW,
+            Cap.MEETING_MANAGE,
+            Cap.DUES_VIEW,
+            Cap.DUES_MANAGE,
+            Cap.CASE_VIEW,
+            Cap.CASE_MANAGE,
+        }
     ),
     Role.MEMBER: frozenset(),
     Role.RESIDENT: frozenset(),

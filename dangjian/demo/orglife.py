@@ -1,6 +1,6 @@
 """Demo data: organizational life. For every demo branch, the meetings of the last nine months
 (三会一课, themed days, the year's life meeting and appraisal) with their attendance, and the
-tasks the branches assigned to about a third of their members.
+tasks the branches assigned to nearly all of their members in the last six months.
 
 Realistic irregularity: most branches keep to the rules, some skip committee or group meetings
 in a few months, a few have not yet held this quarter's general meeting or lecture, two general
@@ -446,11 +446,12 @@ class OrglifeSeeder:
 
     def tasks(self, infos: list[BranchInfo]) -> list[MemberTask]:
         tasks = []
-        start = month_start(self.today, -8)
+        # Within the last six months, so that a member with a task is not a six-month case.
+        start = month_start(self.today, -5)
         span = (self.today - start).days
         for info in infos:
             for member in info.members:
-                if member["pk"] in self.six or self.rng.random() > 0.34:
+                if member["pk"] in self.six or self.rng.random() > 0.96:
                     continue
                 title, description, result = self.rng.choice(TASKS)
                 assigned = start + datetime.timedelta(days=self.rng.randint(0, span))

@@ -78,6 +78,7 @@ class Seeder:
         self.created_committees = 0
         self.created_members = 0
         self.created_developments = 0
+        self.created_orglife: dict[str, int] = {}
 
     def name(self) -> str:
         return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
@@ -219,4 +220,23 @@ def seed(today: datetime.date | None = None) -> Seeder:
     seeder.created_developments = seed_development(
         rng=random.Random(1949), today=seeder.today, surnames=SURNAMES, members=people
     )
+    # Organizational life, in the order its records depend on each other: meetings and tasks,
+    # transfers and mobile members, dues, care; then the blind-spot scan and the reminders.
+    from .care import seed_care
+    from .dues import seed_dues
+    from .orglife import seed_orglife
+    from .oversight import seed_oversight
+    from .transfers import seed_transfers
+
+    seeder.created_orglife = {
+        "orglife": seed_orglife(rng=random.Random(1956), today=seeder.today),
+        "transfers": seed_transfers(rng=random.Random(1978), today=seeder.today),
+        "dues": seed_dues(rng=random.Random(1982), today=seeder.today),
+        "care": seed_care(rng=random.Random(1997), today=seeder.today),
+        "oversight": seed_oversight(rng=random.Random(2012), today=seeder.today),
+    }
+    # Research before acting: risks, events, visits, opinions.
+    from .research import seed_research
+
+    seeder.created_orglife["research"] = seed_research(rng=random.Random(2035), today=seeder.today)
     return seeder

@@ -27,7 +27,36 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dangjian.core import scope
 from dangjian.core.models import BranchCommittee, CommitteeSeat, Grant, ImportBatch, OrgUnit
-from dangjian.members.models import Development, DevelopmentRule, Member, UnmaskLog
+from dangjian.members.models import (
+    CareRecord,
+    ContactLog,
+    Development,
+    DevelopmentRule,
+    DuesBase,
+    DuesMonth,
+    DuesPayment,
+    DuesRelief,
+    DuesRule,
+    Member,
+    MobileMember,
+    Transfer,
+    UnmaskLog,
+)
+from dangjian.orglife.models import Attendance, Meeting, MeetingAttachment, MeetingRule, MemberTask
+from dangjian.oversight.models import Case, CaseAction, Reminder, ScanRun
+from dangjian.research.models import (
+    Consultation,
+    Correction,
+    Event,
+    Opinion,
+    Research,
+    ResearchRound,
+    Risk,
+    Visit,
+    VisitTarget,
+)
+
+from . import world_objects, world_research
 
 # Namespaces that the matrix leaves to their own tests: the Django admin is scoped by
 # ScopedAdminMixin and tested in test_admin.py.
@@ -40,6 +69,29 @@ OBJECT_MAKERS: dict[type[Model], Callable[[Any, str], Model]] = {
     Member: lambda world, place: world.members[place],
     Development: lambda world, place: world.developments[place],
     ImportBatch: lambda world, place: _import_batch(world, place),
+    Transfer: world_objects.transfer,
+    MobileMember: world_objects.mobile_member,
+    ContactLog: world_objects.contact_log,
+    DuesBase: world_objects.dues_base,
+    DuesMonth: world_objects.dues_month,
+    DuesPayment: world_objects.dues_payment,
+    DuesRelief: world_objects.dues_relief,
+    CareRecord: world_objects.care_record,
+    Meeting: world_objects.meeting,
+    Attendance: world_objects.attendance,
+    MeetingAttachment: world_objects.meeting_attachment,
+    MemberTask: world_objects.member_task,
+    Case: world_objects.case,
+    CaseAction: world_objects.case_action,
+    ScanRun: world_objects.scan_run,
+    Reminder: world_objects.reminder,
+    Risk: world_research.risk,
+    Event: world_research.event,
+    Research: world_research.research,
+    ResearchRound: world_research.research_round,
+    Visit: world_research.visit,
+    Opinion: world_research.opinion,
+    Correction: world_research.correction,
 }
 
 
@@ -157,6 +209,33 @@ def _snapshot(world: Any) -> list[tuple[Any, ...]]:
         *ImportBatch.objects.order_by("pk").values_list(
             "pk", "status", "progress", "new_count", "updated_count", "confirmed_by_id"
         ),
+        *Transfer.objects.order_by("pk").values_list("pk", "status", "branch_id", "member_id", "version"),
+        *MobileMember.objects.order_by("pk").values_list("pk", "status", "last_contact_on", "version"),
+        *ContactLog.objects.order_by("pk").values_list("pk", "mobile_id", "result"),
+        *DuesRule.objects.order_by("pk").values_list("pk", "upper_bound", "rate_percent", "fixed_amount", "version"),
+        *DuesBase.objects.order_by("pk").values_list("pk", "member_id", "year", "monthly_amount", "version"),
+        *DuesMonth.objects.order_by("pk").values_list("pk", "status", "payment_id", "amount_due", "version"),
+        *DuesPayment.objects.order_by("pk").values_list("pk", "member_id", "amount"),
+        *DuesRelief.objects.order_by("pk").values_list("pk", "status", "version"),
+        *CareRecord.objects.order_by("pk").values_list("pk", "member_id", "cared_on"),
+        *MeetingRule.objects.order_by("pk").values_list("pk", "frequency", "times", "version"),
+        *Meeting.objects.order_by("pk").values_list("pk", "status", "title", "present_count", "version"),
+        *Attendance.objects.order_by("pk").values_list("pk", "meeting_id", "member_id", "status"),
+        *MeetingAttachment.objects.order_by("pk").values_list("pk", "meeting_id", "name"),
+        *MemberTask.objects.order_by("pk").values_list("pk", "status", "done_on", "version"),
+        *Case.objects.order_by("pk").values_list("pk", "status", "outcome", "assignee_id", "version"),
+        *CaseAction.objects.order_by("pk").values_list("pk", "case_id", "kind"),
+        *ScanRun.objects.order_by("pk").values_list("pk", "as_of", "finished_at"),
+        *Reminder.objects.order_by("pk").values_list("pk", "read_at", "resolved_at"),
+        *Risk.objects.order_by("pk").values_list("pk", "status", "level", "solution", "assignee_id", "version"),
+        *Consultation.objects.order_by("pk").values_list("pk", "risk_id", "participants"),
+        *Event.objects.order_by("pk").values_list("pk", "status", "approved_by_id", "budget", "version"),
+        *Research.objects.order_by("pk").values_list("pk", "kind", "title", "risk_id", "event_id"),
+        *ResearchRound.objects.order_by("pk").values_list("pk", "title", "closed_on", "version"),
+        *VisitTarget.objects.order_by("pk").values_list("pk", "round_id", "cadre_id", "label"),
+        *Visit.objects.order_by("pk").values_list("pk", "whom", "visitor_id", "round_id"),
+        *Opinion.objects.order_by("pk").values_list("pk", "status", "assignee_id", "progress", "rating", "version"),
+        *Correction.objects.order_by("pk").values_list("pk", "title", "research_id"),
     ]
 
 

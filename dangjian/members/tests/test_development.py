@@ -291,8 +291,10 @@ def test_the_pages_render_for_a_community_secretary(world, login):
 
 def test_the_navigation_marks_only_the_development_entry(world, login):
     body = login(world.personas["community_secretary"]).get(reverse("members:development_list")).content.decode()
-    assert 'nav-link active" href="/members/development/"' in body
-    assert 'nav-link active" href="/members/"' not in body
+    assert 'dropdown-item active" href="/members/development/"' in body
+    assert 'dropdown-item active" href="/members/"' not in body
+    # The group holding the entry is marked too.
+    assert 'nav-link dropdown-toggle active"' in body
 
 
 def test_the_stage_tabs_filter_the_list(world, login):
