@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from dangjian import urls as project_urls
 from dangjian.core.models import User
+from dangjian.core.tests.markers import postgres_only
 from dangjian.members import care_api
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import CareRecord, Member, MemberCategory, add_months
@@ -156,6 +157,7 @@ def test_the_same_visit_recorded_twice_gives_one_record_and_names_the_recorder(w
     assert CareRecord.objects.filter(member=member).count() == 2
 
 
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_cadres_recording_the_same_visit_at_once_give_one_record(world):
     member = world.members["B1"]

@@ -18,6 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from dangjian.core.tests.markers import postgres_only
 from dangjian.members import dues_import
 from dangjian.members.choices import DEFAULT_DUES_RULES, ApprovalStatus, PaymentKind
 from dangjian.members.exports_dues import BASE_COLUMNS, write_base_template
@@ -394,6 +395,7 @@ def test_opening_can_be_limited_to_units(world):
     assert services.dues_open_months(through=timezone.localdate(), units=[]) == 0
 
 
+@postgres_only
 def test_opening_the_ledger_costs_the_same_queries_for_few_and_many_members(world):
     def count() -> int:
         DuesMonth.objects.all().delete()
@@ -538,6 +540,7 @@ def test_it_refuses_a_second_payment_for_the_same_month(world, ledger):
     assert DuesPayment.objects.filter(member=ledger).count() == 1
 
 
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_cadres_recording_the_same_payment_at_once_produce_one_payment(world, monkeypatch):
     member = on_roll(world.units["B1"], "同时交费者")

@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from dangjian.core.choices import OrgKind
 from dangjian.core.tests import scope_matrix
 from dangjian.core.tests.factories import make_unit
+from dangjian.core.tests.markers import postgres_only
 from dangjian.members.choices import DuesMonthStatus, MemberStatus, TransferDirection, TransferStatus
 from dangjian.members.models import DuesMonth, LetterSequence, Member, Transfer, UnmaskLog
 from dangjian.members.selectors import transfers as selectors
@@ -159,6 +160,7 @@ def test_a_sequence_row_left_behind_never_hands_out_a_printed_number_again(world
     assert issue(world, "B2", by="district_organizer").letter_seq == 3
 
 
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_cadres_issuing_at_the_same_moment_get_two_consecutive_numbers():
     district = make_unit(OrgKind.DISTRICT, name="并发区")

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.urls import reverse
 
+from dangjian.core.tests.markers import postgres_only
 from dangjian.research.choices import EventStatus
 from dangjian.research.models import Event
 from dangjian.research.services import events as services
@@ -59,6 +60,7 @@ def test_a_community_secretary_cannot_approve(world):
         services.event_approve(event=event, by=world.personas["community_secretary"])
 
 
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_organizers_approving_at_once_give_one_approval():
     from conftest import build_world
