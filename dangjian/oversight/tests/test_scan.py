@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dangjian.core.choices import OrgKind
 from dangjian.core.tests.factories import make_unit
+from dangjian.core.tests.markers import postgres_only
 from dangjian.members.models import Transfer, add_months
 from dangjian.oversight.choices import CaseKind, CaseStatus, NominalSignal
 from dangjian.oversight.models import Case, CaseAction, ScanRun
@@ -340,6 +341,7 @@ def test_a_scan_stays_inside_its_unit(world):
     assert run.org_unit == world.units["C1"]
 
 
+@postgres_only
 def test_the_scan_issues_the_same_number_of_queries_for_5_and_50_members(world):
     def run_on(count: int) -> int:
         branch = make_unit(OrgKind.BRANCH, world.units["C1"], name=f"测试{count}人支部")
