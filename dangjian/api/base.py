@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from dangjian.core import scope
 
@@ -75,8 +76,17 @@ class ScopedViewSet(viewsets.GenericViewSet):
         if not scope.can(request.user, cap):
             raise exceptions.PermissionDenied("您当前的角色不能使用此接口。")
 
+    # What a write answers with: the object read back through the scope, in this serializer
+    # (the viewset's `serializer_class` unless a richer one is named).
+    response_serializer_class: type | None = None
+
     def base_queryset(self) -> QuerySet:
         raise NotImplementedError
+
+    def respond(self, obj: Any, code: int = 200) -> Response:
+        fresh = self.get_queryset().get(pk=obj.pk)
+        serializer_class = self.response_serializer_class or self.serializer_class
+        return Response(serializer_class(fresh, context=self.get_serializer_context()).data, status=code)
 
     def get_queryset(self) -> QuerySet:
         return scope.restrict(self.base_queryset(), self.request.user)

@@ -133,10 +133,6 @@ class OrgUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
             raise PermissionDenied("您只能管理本级以下的组织。")
         return unit
 
-    def _respond(self, unit: OrgUnit, code: int = status.HTTP_200_OK) -> Response:
-        unit = self.get_queryset().get(pk=unit.pk)
-        return Response(OrgUnitSerializer(unit).data, status=code)
-
     @extend_schema(request=OrgUnitCreateSerializer, responses={201: OrgUnitSerializer})
     def create(self, request: Request) -> Response:
         data = OrgUnitCreateSerializer(data=request.data)
@@ -146,7 +142,7 @@ class OrgUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         if not scope.can_add_child(request.user, parent):
             raise PermissionDenied("不能在该组织下新增下级组织。")
         unit = services.org_unit_create(parent=parent, by=request.user, **values)
-        return self._respond(unit, status.HTTP_201_CREATED)
+        return self.respond(unit, status.HTTP_201_CREATED)
 
     @extend_schema(request=OrgUnitUpdateSerializer, responses=OrgUnitSerializer)
     def partial_update(self, request: Request, pk: Any = None) -> Response:
@@ -156,7 +152,7 @@ class OrgUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         values = dict(data.validated_data)
         version = values.pop("version", None)
         unit = services.org_unit_update(unit=unit, by=request.user, expected_version=version, **values)
-        return self._respond(unit)
+        return self.respond(unit)
 
     @extend_schema(request=OrgUnitMoveSerializer, responses=OrgUnitSerializer)
     @action(detail=True, methods=["post"])
@@ -169,7 +165,7 @@ class OrgUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         unit = services.org_unit_move(
             unit=unit, new_parent=new_parent, by=request.user, expected_version=data.validated_data.get("version")
         )
-        return self._respond(unit)
+        return self.respond(unit)
 
     @extend_schema(request=OrgUnitCloseSerializer, responses=OrgUnitSerializer)
     @action(detail=True, methods=["post"])
@@ -190,7 +186,7 @@ class OrgUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
             by=request.user,
             expected_version=values.get("version"),
         )
-        return self._respond(unit)
+        return self.respond(unit)
 
 
 # --- Committees --------------------------------------------------------------------------------
@@ -283,9 +279,6 @@ class CommitteeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
             .order_by("org_unit__path", "-term_number")
         )
 
-    def _respond(self, committee: BranchCommittee, code: int = status.HTTP_200_OK) -> Response:
-        return Response(BranchCommitteeSerializer(self.get_queryset().get(pk=committee.pk)).data, status=code)
-
     @extend_schema(request=CommitteeCreateSerializer, responses={201: BranchCommitteeSerializer})
     def create(self, request: Request) -> Response:
         data = CommitteeCreateSerializer(data=request.data)
@@ -295,7 +288,7 @@ class CommitteeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         if not scope.can_manage_committee_of(request.user, unit):
             raise PermissionDenied("您不能管理该组织的委员会。")
         committee = services.committee_create(org_unit=unit, by=request.user, **values)
-        return self._respond(committee, status.HTTP_201_CREATED)
+        return self.respond(committee, status.HTTP_201_CREATED)
 
     @extend_schema(request=CommitteeUpdateSerializer, responses=BranchCommitteeSerializer)
     def partial_update(self, request: Request, pk: Any = None) -> Response:
@@ -307,7 +300,7 @@ class CommitteeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         values = dict(data.validated_data)
         version = values.pop("version", None)
         committee = services.committee_update(committee=committee, by=request.user, expected_version=version, **values)
-        return self._respond(committee)
+        return self.respond(committee)
 
 
 class SeatCreateSerializer(serializers.Serializer):

@@ -296,16 +296,12 @@ class DevelopmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def base_queryset(self):
         return Development.objects.select_related("branch").order_by("branch__path", "applied_on", "pk")
 
-    def _respond(self, development: Development, code: int = status.HTTP_200_OK) -> Response:
-        development = self.get_queryset().get(pk=development.pk)
-        return Response(DevelopmentSerializer(development, context=self.get_serializer_context()).data, status=code)
-
     def _step(self, name: str, serializer_class: type[serializers.Serializer]) -> Response:
         development = self.get_object()  # outside the scope: 404 before the body is read
         data = serializer_class(data=self.request.data)
         data.is_valid(raise_exception=True)
         step = development_services.STEP_SERVICES[name]
-        return self._respond(step(development, data.validated_data, self.request.user))
+        return self.respond(step(development, data.validated_data, self.request.user))
 
     @extend_schema(request=DevelopmentApplySerializer, responses={201: DevelopmentSerializer})
     def create(self, request: Request) -> Response:
@@ -317,7 +313,7 @@ class DevelopmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         if branch is None:
             raise serializers.ValidationError({"branch": ["所选党支部不存在或不在您的权限范围内。"]})
         development = development_services.development_apply(by=request.user, branch=branch, **values)
-        return self._respond(development, status.HTTP_201_CREATED)
+        return self.respond(development, status.HTTP_201_CREATED)
 
     @extend_schema(request=DevelopmentActivistSerializer, responses=DevelopmentSerializer)
     @action(detail=True, methods=["post"])

@@ -224,10 +224,6 @@ class CareRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
             .order_by("-cared_on", "-pk")
         )
 
-    def _respond(self, record: CareRecord, code: int = 200) -> Response:
-        record = self.get_queryset().get(pk=record.pk)
-        return Response(CareRecordSerializer(record, context=self.get_serializer_context()).data, status=code)
-
     @extend_schema(request=CareRecordCreateSerializer, responses={201: CareRecordSerializer})
     def create(self, request: Request) -> Response:
         """登记一次帮扶。"""
@@ -239,7 +235,7 @@ class CareRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         if member is None:
             raise serializers.ValidationError({"member": ["所选党员不存在或不在您的权限范围内。"]})
         record = services.care_record_create(member=member, by=request.user, **values)
-        return self._respond(record, 201)
+        return self.respond(record, 201)
 
     @extend_schema(request=CareRecordUpdateSerializer, responses=CareRecordSerializer)
     def partial_update(self, request: Request, pk: Any = None) -> Response:
@@ -250,7 +246,7 @@ class CareRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         values = dict(data.validated_data)
         stamp = values.pop("stamp", None)
         updated = services.care_record_update(record=record, by=request.user, expected_stamp=stamp, **values)
-        return self._respond(updated)
+        return self.respond(updated)
 
     @extend_schema(
         responses=CareMemberSerializer(many=True),

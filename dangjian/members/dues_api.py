@@ -213,9 +213,6 @@ class DuesBaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedDu
             "-year", "member__branch__path", "member__name_initials", "pk"
         )
 
-    def _respond(self, base: DuesBase, code: int = status.HTTP_200_OK) -> Response:
-        return Response(DuesBaseSerializer(self.get_queryset().get(pk=base.pk)).data, status=code)
-
     @extend_schema(request=DuesBaseSetSerializer, responses={201: DuesBaseSerializer})
     def create(self, request: Request) -> Response:
         """核定（或修改）一名党员某年度的党费基数。"""
@@ -231,7 +228,7 @@ class DuesBaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedDu
             by=request.user,
             expected_version=values.get("version"),
         )
-        return self._respond(base, status.HTTP_201_CREATED)
+        return self.respond(base, status.HTTP_201_CREATED)
 
     @extend_schema(request=DuesBaseChangeSerializer, responses=DuesBaseSerializer)
     def partial_update(self, request: Request, pk: Any = None) -> Response:
@@ -248,7 +245,7 @@ class DuesBaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedDu
             by=request.user,
             expected_version=values.get("version"),
         )
-        return self._respond(base)
+        return self.respond(base)
 
 
 # --- The ledger and arrears --------------------------------------------------------------------
@@ -543,9 +540,6 @@ class DuesReliefViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
             "-created_at", "-pk"
         )
 
-    def _respond(self, relief: DuesRelief, code: int = status.HTTP_200_OK) -> Response:
-        return Response(DuesReliefSerializer(self.get_queryset().get(pk=relief.pk)).data, status=code)
-
     @extend_schema(request=DuesReliefCreateSerializer, responses={201: DuesReliefSerializer})
     def create(self, request: Request) -> Response:
         """申请减交或免交（一次最长 12 个月；同一党员的减免月份不能重叠）。"""
@@ -554,7 +548,7 @@ class DuesReliefViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         values = dict(data.validated_data)
         member = _member_in_scope(request, values.pop("member"))
         relief = services.dues_relief_request(member=member, by=request.user, **values)
-        return self._respond(relief, status.HTTP_201_CREATED)
+        return self.respond(relief, status.HTTP_201_CREATED)
 
     def _decide(self, request: Request, approve: bool) -> Response:
         relief = self.get_object()  # outside the scope: 404 before the body is read
@@ -567,7 +561,7 @@ class DuesReliefViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
             note=data.validated_data["decision_note"],
             expected_version=data.validated_data.get("version"),
         )
-        return self._respond(decided)
+        return self.respond(decided)
 
     @extend_schema(request=DuesReliefDecideSerializer, responses=DuesReliefSerializer)
     @action(detail=True, methods=["post"])

@@ -231,6 +231,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     scope_model = Meeting
     queryset = Meeting.objects.all()
     serializer_class = MeetingSerializer
+    response_serializer_class = MeetingDetailSerializer
     filterset_class = MeetingFilter
     read_cap = Cap.MEETING_VIEW
     write_cap = Cap.MEETING_MANAGE
@@ -240,10 +241,6 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
 
     def get_serializer_class(self):
         return MeetingDetailSerializer if self.action == "retrieve" else MeetingSerializer
-
-    def _respond(self, meeting: Meeting, code: int = status.HTTP_200_OK) -> Response:
-        meeting = self.get_queryset().get(pk=meeting.pk)
-        return Response(MeetingDetailSerializer(meeting, context=self.get_serializer_context()).data, status=code)
 
     def _fields(self, data: dict[str, Any]) -> dict[str, Any]:
         user = self.request.user
@@ -267,7 +264,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         data = MeetingWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         meeting = services.meeting_create(by=request.user, **self._fields(data.validated_data))
-        return self._respond(meeting, status.HTTP_201_CREATED)
+        return self.respond(meeting, status.HTTP_201_CREATED)
 
     def _update(self, request: Request, partial: bool) -> Response:
         meeting = self.get_object()  # outside the scope: 404 before the body is read
@@ -278,7 +275,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
             raise serializers.ValidationError({"version": ["请提供读取时的版本号。"]})
         fields = self._fields(data.validated_data)
         meeting = services.meeting_update(meeting=meeting, by=request.user, expected_version=version, **fields)
-        return self._respond(meeting)
+        return self.respond(meeting)
 
     @extend_schema(request=MeetingUpdateSerializer, responses=MeetingDetailSerializer)
     def update(self, request: Request, pk: Any = None) -> Response:
@@ -328,7 +325,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
             by=request.user,
             expected_version=data.validated_data.get("version"),
         )
-        return self._respond(meeting)
+        return self.respond(meeting)
 
     @extend_schema(
         responses=ComplianceSerializer,
@@ -501,10 +498,6 @@ class MemberTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     def base_queryset(self):
         return MemberTask.objects.select_related("member", "member__branch").order_by("-assigned_on", "-pk")
 
-    def _respond(self, task: MemberTask, code: int = status.HTTP_200_OK) -> Response:
-        task = self.get_queryset().get(pk=task.pk)
-        return Response(MemberTaskSerializer(task, context=self.get_serializer_context()).data, status=code)
-
     @extend_schema(request=MemberTaskCreateSerializer, responses={201: MemberTaskSerializer})
     def create(self, request: Request) -> Response:
         """向本支部的党员交办任务。"""
@@ -517,7 +510,7 @@ class MemberTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         if member is None:
             raise serializers.ValidationError({"member": ["所选党员不存在或不在您的权限范围内。"]})
         task = services.task_assign(member=member, by=request.user, **values)
-        return self._respond(task, status.HTTP_201_CREATED)
+        return self.respond(task, status.HTTP_201_CREATED)
 
     @extend_schema(request=MemberTaskDoneSerializer, responses=MemberTaskSerializer)
     @action(detail=True, methods=["post"])
@@ -534,7 +527,7 @@ class MemberTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
             by=request.user,
             expected_version=values.get("version"),
         )
-        return self._respond(task)
+        return self.respond(task)
 
     @extend_schema(request=MemberTaskCancelSerializer, responses=MemberTaskSerializer)
     @action(detail=True, methods=["post"])
@@ -549,7 +542,7 @@ class MemberTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
             by=request.user,
             expected_version=data.validated_data.get("version"),
         )
-        return self._respond(task)
+        return self.respond(task)
 
 
 def register(router) -> None:

@@ -214,22 +214,19 @@ class RiskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     def base_queryset(self):
         return Risk.objects.select_related("community", "assignee").order_by("-reported_on", "-pk")
 
-    def _respond(self, risk: Risk, code: int = status.HTTP_200_OK) -> Response:
-        return Response(RiskSerializer(self.get_queryset().get(pk=risk.pk)).data, status=code)
-
     @extend_schema(request=RiskReportSerializer, responses={201: RiskSerializer})
     def create(self, request: Request) -> Response:
         """登记维稳隐患。"""
         data = RiskReportSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         risk = risk_services.risk_report(by=request.user, **data.validated_data)
-        return self._respond(risk, status.HTTP_201_CREATED)
+        return self.respond(risk, status.HTTP_201_CREATED)
 
     def _step(self, serializer_class, run) -> Response:
         risk = self.get_object()  # outside the scope: 404 before the body is read
         data = serializer_class(data=self.request.data)
         data.is_valid(raise_exception=True)
-        return self._respond(run(risk, data.validated_data))
+        return self.respond(run(risk, data.validated_data))
 
     @extend_schema(request=VersionSerializer, responses=RiskSerializer)
     @action(detail=True, methods=["post"], url_path="start-research")
@@ -406,9 +403,6 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
             .order_by("-planned_on", "-pk")
         )
 
-    def _respond(self, event: Event, code: int = status.HTTP_200_OK) -> Response:
-        return Response(EventSerializer(self.get_queryset().get(pk=event.pk)).data, status=code)
-
     @extend_schema(request=EventPlanSerializer, responses={201: EventSerializer})
     def create(self, request: Request) -> Response:
         """制定活动方案（草拟）。"""
@@ -416,13 +410,13 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         event = event_services.event_create(by=request.user, community=values.pop("community"), **values)
-        return self._respond(event, status.HTTP_201_CREATED)
+        return self.respond(event, status.HTTP_201_CREATED)
 
     def _step(self, serializer_class, run) -> Response:
         event = self.get_object()
         data = serializer_class(data=self.request.data)
         data.is_valid(raise_exception=True)
-        return self._respond(run(event, data.validated_data))
+        return self.respond(run(event, data.validated_data))
 
     @extend_schema(request=VersionSerializer, responses=EventSerializer)
     @action(detail=True, methods=["post"])
@@ -879,22 +873,19 @@ class OpinionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def base_queryset(self):
         return Opinion.objects.select_related("community", "assignee").order_by("-submitted_at", "-pk")
 
-    def _respond(self, opinion: Opinion, code: int = status.HTTP_200_OK) -> Response:
-        return Response(OpinionSerializer(self.get_queryset().get(pk=opinion.pk)).data, status=code)
-
     @extend_schema(request=OpinionRegisterSerializer, responses={201: OpinionSerializer})
     def create(self, request: Request) -> Response:
         """登记一条来电、来信或会议中听到的意见建议。"""
         data = OpinionRegisterSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         opinion = opinion_services.opinion_register(by=request.user, **data.validated_data)
-        return self._respond(opinion, status.HTTP_201_CREATED)
+        return self.respond(opinion, status.HTTP_201_CREATED)
 
     def _step(self, serializer_class, run) -> Response:
         opinion = self.get_object()
         data = serializer_class(data=self.request.data, context={"request": self.request})
         data.is_valid(raise_exception=True)
-        return self._respond(run(opinion, data.validated_data))
+        return self.respond(run(opinion, data.validated_data))
 
     @extend_schema(request=AssignOpinionSerializer, responses=OpinionSerializer)
     @action(detail=True, methods=["post"])
