@@ -677,6 +677,7 @@ def test_a_relief_is_decided_once(world, ledger):
     assert all(row.status == "exempt" for row in months_of(ledger))
 
 
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_secretaries_approving_at_once_give_one_decision(world):
     member = on_roll(world.units["B1"], "同时审批")
