@@ -46,8 +46,9 @@ def _grouped(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             result.append(entry)
             continue
         if group not in groups:
-            groups[group] = {"label": group, "icon": NAV_GROUPS.get(group, "list"), "active": False, "items": []}
+            groups[group] = {"label": group, "icon": NAV_GROUPS.get(group, "list"), "active": False, "children": []}
             result.append(groups[group])
-        groups[group]["items"].append(entry)
+        groups[group]["children"].append(entry)
         groups[group]["active"] = groups[group]["active"] or entry["active"]
-    return [entry["items"][0] if "items" in entry and len(entry["items"]) == 1 else entry for entry in result]
+    # ("children", not "items": a template's `entry.items` would find the dict's own method.)
+    return [entry["children"][0] if len(entry.get("children", ())) == 1 else entry for entry in result]

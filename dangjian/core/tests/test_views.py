@@ -362,3 +362,14 @@ def test_adding_a_seat_with_bad_input_says_why_and_writes_nothing(world, login, 
 def test_an_empty_login_names_both_fields(client):
     body = client.post(reverse("core:login"), {"username": "", "password": ""}).content.decode()
     assert "<strong>用户名</strong>：该字段是必填项。" in body and "<strong>密码</strong>：该字段是必填项。" in body
+
+
+def test_the_navigation_groups_entries_and_keeps_single_ones_plain(world, login):
+    body = login(world.personas["community_secretary"]).get(reverse("core:home")).content.decode()
+    # 首页 stands alone as a link; the members' pages are one drop-down.
+    assert 'class="nav-link active" href="/"' in body
+    assert 'data-bs-toggle="dropdown" aria-expanded="false"><i class="bi bi-person-vcard me-1"></i>党员</a>' in body
+    assert 'class="dropdown-item" href="/members/"' in body
+    # A member (no capabilities) sees no drop-down of empty entries.
+    member_body = login(world.personas["member"]).get(reverse("core:home")).content.decode()
+    assert 'class="dropdown-item" href=""' not in member_body
