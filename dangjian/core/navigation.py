@@ -66,6 +66,22 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(
         "流动党员", "members:mobile_list", "geo-alt", scope.Cap.MEMBER_VIEW, prefix="/members/mobile/", group="党员"
     ),
+    NavItem("帮扶", "members:care_list", "heart", scope.Cap.MEMBER_VIEW, prefix="/members/care/", group="党员"),
+    NavItem("三会一课", "orglife:meeting_list", "calendar3", scope.Cap.MEETING_VIEW, prefix="/life/", group="组织生活"),
+    NavItem(
+        "合规统计",
+        "orglife:compliance",
+        "clipboard-check",
+        scope.Cap.MEETING_VIEW,
+        prefix="/life/compliance/",
+        group="组织生活",
+    ),
+    NavItem(
+        "党员任务", "orglife:task_list", "list-task", scope.Cap.MEETING_VIEW, prefix="/life/tasks/", group="组织生活"
+    ),
+    NavItem(
+        "频次规则", "orglife:rule_list", "sliders", scope.Cap.MEETING_VIEW, prefix="/life/rules/", group="组织生活"
+    ),
     NavItem(
         "党费台账", "members:dues_ledger", "journal-text", scope.Cap.DUES_VIEW, prefix="/members/dues/", group="党费"
     ),

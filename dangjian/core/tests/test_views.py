@@ -373,3 +373,20 @@ def test_the_navigation_groups_entries_and_keeps_single_ones_plain(world, login)
     # A member (no capabilities) sees no drop-down of empty entries.
     member_body = login(world.personas["member"]).get(reverse("core:home")).content.decode()
     assert 'class="dropdown-item" href=""' not in member_body
+
+
+def test_every_area_has_its_entry_in_the_navigation(world, login):
+    body = login(world.personas["district_organizer"]).get(reverse("core:home")).content.decode()
+    for url_name in (
+        "members:member_list",
+        "members:transfer_list",
+        "members:mobile_list",
+        "members:care_list",
+        "members:dues_ledger",
+        "orglife:meeting_list",
+        "orglife:compliance",
+        "oversight:case_list",
+        "oversight:scan_list",
+        "research:opinion_list",
+    ):
+        assert f'href="{reverse(url_name)}"' in body, url_name
