@@ -221,11 +221,13 @@ def seed(today: datetime.date | None = None) -> Seeder:
         rng=random.Random(1949), today=seeder.today, surnames=SURNAMES, members=people
     )
     # Organizational life, in the order its records depend on each other: meetings and tasks,
-    # transfers and mobile members, dues, care; then the blind-spot scan and the reminders.
+    # transfers and mobile members, dues, care; research before acting (risks, events, visits,
+    # opinions); then the blind-spot scan and the reminders of all of them.
     from .care import seed_care
     from .dues import seed_dues
     from .orglife import seed_orglife
     from .oversight import seed_oversight
+    from .research import seed_research
     from .transfers import seed_transfers
 
     seeder.created_orglife = {
@@ -233,10 +235,7 @@ def seed(today: datetime.date | None = None) -> Seeder:
         "transfers": seed_transfers(rng=random.Random(1978), today=seeder.today),
         "dues": seed_dues(rng=random.Random(1982), today=seeder.today),
         "care": seed_care(rng=random.Random(1997), today=seeder.today),
+        "research": seed_research(rng=random.Random(2035), today=seeder.today),
         "oversight": seed_oversight(rng=random.Random(2012), today=seeder.today),
     }
-    # Research before acting: risks, events, visits, opinions.
-    from .research import seed_research
-
-    seeder.created_orglife["research"] = seed_research(rng=random.Random(2035), today=seeder.today)
     return seeder

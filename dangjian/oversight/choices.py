@@ -57,3 +57,6 @@ class ReminderKind(models.TextChoices):
     TERM_ENDING = "term_ending", _("委员会任期届满")
     MOBILE_CONTACT = "mobile_contact", _("流动党员待联系")
     CARE_VISIT = "care_visit", _("帮扶回访到期")
+    RISK_OPEN = "risk_open", _("维稳隐患待办")
+    ROUND_DUE = "round_due", _("走访轮次将结束")
+    OPINION_OVERDUE = "opinion_overdue", _("意见建议逾期")

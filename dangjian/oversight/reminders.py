@@ -262,6 +262,44 @@ def care_visits(user: User, today: datetime.date) -> list[Due]:
     return [Due(ReminderKind.CARE_VISIT, "care_visit", title, link("members:care_list"), figures["first"])]
 
 
+# Research reminders name each risk, round or opinion; past this many of one kind in a grant's
+# scope they fold into one reminder with the count, linking to the filtered list.
+RESEARCH_FOLD_AT = 5
+
+
+def research_due(user: User, today: datetime.date) -> list[Due]:
+    """Open risks (every major one, and general ones past their state's limit), rounds of visits
+    ending with targets not yet visited, and overdue opinions."""
+    from dangjian.research.selectors import reminder_items
+
+    grouped: dict[str, list] = {}
+    for item in reminder_items(user=user, today=today):
+        grouped.setdefault(item.kind, []).append(item)
+    folded = {
+        ReminderKind.RISK_OPEN: (
+            "{n} 件维稳隐患未办结，请跟进调研和化解",
+            link("research:risk_list", query="status=open"),
+        ),
+        ReminderKind.ROUND_DUE: (
+            "{n} 轮走访即将结束或已过结束日期，尚有对象未走访",
+            link("research:round_list", query="state=open"),
+        ),
+        ReminderKind.OPINION_OVERDUE: (
+            "{n} 条意见建议逾期未答复或未落实",
+            link("research:opinion_list", query="status=open&overdue=on"),
+        ),
+    }
+    dues: list[Due] = []
+    for kind, (title, url) in folded.items():
+        items = grouped.get(kind.value, [])
+        if len(items) > RESEARCH_FOLD_AT:
+            first = min((item.due_on for item in items if item.due_on), default=None)
+            dues.append(Due(kind, f"research:{kind.value}", title.format(n=len(items)), url, first))
+        else:
+            dues.extend(Due(kind, item.key, item.title, item.url, item.due_on) for item in items)
+    return dues
+
+
 COLLECTORS = (
     letters_expiring,
     meetings_owed,
@@ -271,6 +309,7 @@ COLLECTORS = (
     terms_ending,
     mobile_contact,
     care_visits,
+    research_due,
 )
 
 

@@ -83,3 +83,36 @@ def test_reminders_take_the_same_queries_for_few_and_many(world):
     build(world, n=6)
     build(world, "C2", n=4)
     assert count() == few
+
+
+def test_the_reminder_centre_shows_research_and_folds_many_into_a_count(world):
+    from dangjian.oversight.models import Reminder
+    from dangjian.oversight.reminders import RESEARCH_FOLD_AT, refresh_reminders
+
+    secretary = world.personas["community_secretary"]
+    build(world)
+    build(world, "C2")
+    refresh_reminders(user=secretary, today=today())
+    rows = Reminder.objects.filter(
+        user=secretary, resolved_at=None, kind__in=["risk_open", "round_due", "opinion_overdue"]
+    )
+    assert sorted(rows.values_list("kind", flat=True)) == ["opinion_overdue", "risk_open", "risk_open", "round_due"]
+    assert all(row.org_unit == world.units["C1"] and "松涛" not in row.title for row in rows)
+    late = Opinion.objects.get(title="翠湖社区逾期意见0")
+    assert rows.get(kind="opinion_overdue").url == f"/research/opinions/{late.pk}/"
+
+    # Past the fold, one reminder per kind with the count, linking to the filtered list.
+    build(world, n=RESEARCH_FOLD_AT)
+    refresh_reminders(user=secretary, today=today())
+    risk = rows.get(kind="risk_open")
+    assert risk.key == "research:risk_open" and f"{2 * (RESEARCH_FOLD_AT + 1)} 件维稳隐患未办结" in risk.title
+    assert risk.url == "/research/risks/?status=open"
+    opinions = rows.get(kind="opinion_overdue")
+    assert f"{RESEARCH_FOLD_AT + 1} 条意见建议逾期" in opinions.title
+    assert opinions.url == "/research/opinions/?status=open&overdue=on"
+    assert rows.filter(kind="round_due").count() == 1 and "轮走访" in rows.get(kind="round_due").title
+
+    # When the matters are dealt with, the reminders resolve.
+    Opinion.objects.filter(community=world.units["C1"]).update(answer_due_on=today() + datetime.timedelta(days=30))
+    refresh_reminders(user=secretary, today=today())
+    assert not rows.filter(kind="opinion_overdue").exists()
