@@ -22,6 +22,10 @@ rm -rf "$dest" && mkdir -p "$dest"/{bootstrap,bootstrap-icons/fonts,htmx,echarts
 fetch bootstrap@5.3.9
 cp "$work"/pkg/package/dist/css/bootstrap.min.css "$dest"/bootstrap/
 cp "$work"/pkg/package/dist/js/bootstrap.bundle.min.js "$dest"/bootstrap/
+# The source maps are not vendored: a reference to a missing map fails collectstatic's
+# manifest storage (debug off), so the references go too.
+sed -i '/^\/\/# sourceMappingURL=/d' "$dest"/bootstrap/bootstrap.bundle.min.js
+sed -i '/^\/\*# sourceMappingURL=.*\*\/$/d' "$dest"/bootstrap/bootstrap.min.css
 cp "$work"/pkg/package/LICENSE "$dest"/bootstrap/LICENSE
 rm -rf "$work"/pkg
 

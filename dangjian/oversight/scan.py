@@ -3,8 +3,10 @@
 As of a month M (by default the last complete month), the window is the
 `settings.DANGJIAN_BLIND_SPOT_MONTHS` months ending with M. Every rule is one query that finds
 the whole set of members (NOT EXISTS / EXISTS subqueries and grouped counts, never a loop over
-members); the evidence of the members found is read by one more query per kind and grouped in
-memory; the new cases are written with `bulk_create`. So a scan issues the same number of
+members); the new cases of a kind are written by one INSERT that, on PostgreSQL, also gathers
+the evidence records of the members found (elsewhere they are read by one more query per kind and
+grouped in memory, and the cases written with `bulk_create`); their history is copied from the
+rows written by one more statement. So a scan issues the same number of
 queries for fifty members as for a million.
 
 Rules (see docs/oversight.md):
@@ -29,13 +31,14 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Trim
 from django.utils import timezone
@@ -53,7 +56,7 @@ from dangjian.members.choices import (
 )
 from dangjian.members.models import ContactLog, DuesMonth, Member, MobileMember, Transfer, add_months
 from dangjian.orglife.choices import AttendanceStatus, MeetingKind, TaskStatus
-from dangjian.orglife.models import Attendance, MemberTask
+from dangjian.orglife.models import Attendance, Meeting, MemberTask
 
 from .choices import ActionKind, CaseKind, CaseStatus, NominalSignal
 from .models import Case, CaseAction, ScanRun
@@ -275,6 +278,8 @@ def _without_open_case(queryset: QuerySet, kind: str, member_ref: str = "pk") ->
 
 # --- Evidence ----------------------------------------------------------------------------------
 
+ATTENDANCE = "attendance"
+DUES = "dues"
 MEETING_LABELS = dict(MeetingKind.choices)
 ATTENDANCE_LABELS = dict(AttendanceStatus.choices)
 
@@ -352,6 +357,10 @@ class Found:
     evidence: dict[str, Any]
     transfer_id: int | None = None
     mobile_id: int | None = None
+    # The member's records of the window that go into the evidence, by source (ATTENDANCE,
+    # DUES) → evidence key. Read beforehand into `evidence`, or on PostgreSQL gathered by the
+    # INSERT that writes the case.
+    records: dict[str, str] = field(default_factory=dict)
 
 
 class Scan:
@@ -362,54 +371,172 @@ class Scan:
         self.unit = run.org_unit
         self.today = today
         self.window = Window.ending(run.as_of)
+        # Shared by every case's evidence (read, never changed): built once, not per case.
+        self.window_evidence = self.window.evidence()
         self.now = timezone.now()
         self.by: User | None = run.by
         self.opened: dict[str, int] = {kind: 0 for kind in CaseKind.values}
+        self.records_in_insert = connection.vendor == "postgresql"
+
+    def _records(self, source: str, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """The records of `source` of the members `ids`, grouped by member; none on PostgreSQL,
+        where the INSERT writing the cases gathers them (`_insert_postgresql`)."""
+        if self.records_in_insert:
+            return {}
+        read = _attendance_records if source == ATTENDANCE else _dues_records
+        return read(ids, self.window)
 
     def _member_rows(self, queryset: QuerySet[Member]) -> list[dict[str, Any]]:
         return list(queryset.order_by("pk").values("pk", "name", "branch_id", "district_id"))
 
     def _open(self, kind: str, found: Iterable[Found]) -> int:
         """Write the new cases in bulk; a case that another scan opened meanwhile is skipped by
-        the one-open-case-per-kind constraint. History is written in bulk too."""
-        cases = [
-            Case(
-                kind=kind,
-                status=CaseStatus.OPEN,
-                member_id=item.member_id,
-                branch_id=item.branch_id,
-                district_id=item.district_id,
-                period_start=self.window.start if kind not in (CaseKind.POCKET, CaseKind.LOST_CONTACT) else None,
-                period_end=self.window.last_month if kind not in (CaseKind.POCKET, CaseKind.LOST_CONTACT) else None,
-                evidence=item.evidence,
-                summary=item.summary[:200],
-                transfer_id=item.transfer_id,
-                mobile_id=item.mobile_id,
-                opened_at=self.now,
-                scan=self.run,
-            )
-            for item in found
-        ]
-        if not cases:
+        the one-open-case-per-kind constraint. History is written in bulk too, from the rows
+        written."""
+        items = list(found)
+        if not items:
             return 0
-        Case.objects.bulk_create(cases, batch_size=BATCH_SIZE, ignore_conflicts=True)
-        created = list(Case.objects.filter(scan=self.run, kind=kind))
-        Case.history.bulk_history_create(created, batch_size=BATCH_SIZE, default_user=self.by, default_date=self.now)
-        self.opened[kind] += len(created)
-        return len(created)
+        dated = kind not in (CaseKind.POCKET, CaseKind.LOST_CONTACT)
+        period_start = self.window.start if dated else None
+        period_end = self.window.last_month if dated else None
+        if connection.vendor == "postgresql":
+            self._insert_postgresql(kind, period_start, period_end, items)
+        else:
+            cases = [
+                Case(
+                    kind=kind,
+                    status=CaseStatus.OPEN,
+                    member_id=item.member_id,
+                    branch_id=item.branch_id,
+                    district_id=item.district_id,
+                    period_start=period_start,
+                    period_end=period_end,
+                    evidence=item.evidence,
+                    summary=item.summary[:200],
+                    transfer_id=item.transfer_id,
+                    mobile_id=item.mobile_id,
+                    opened_at=self.now,
+                    scan=self.run,
+                )
+                for item in items
+            ]
+            Case.objects.bulk_create(cases, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        opened = self._write_history(kind)
+        self.opened[kind] += opened
+        return opened
 
-    def _note_improved(self, kind: str, still_applies: QuerySet[Member], found: QuerySet[Member]) -> None:
-        """Open cases of `kind` whose member the rule applies to but no longer finds: a note, not
-        a closing (the branch closes a case with an outcome)."""
+    def _insert_postgresql(
+        self, kind: str, period_start: datetime.date | None, period_end: datetime.date | None, items: list[Found]
+    ) -> None:
+        """One INSERT … SELECT from a JSON array of the new cases. `bulk_create` would send every
+        value as a parameter (the evidence as a jsonb[] literal that psycopg escapes character by
+        character): seconds for a city's thousands of cases, where PostgreSQL parses the array in
+        milliseconds."""
+        rows = json.dumps(
+            [
+                {
+                    "member_id": item.member_id,
+                    "branch_id": item.branch_id,
+                    "district_id": item.district_id,
+                    "evidence": item.evidence,
+                    "summary": item.summary[:200],
+                    "transfer_id": item.transfer_id,
+                    "mobile_id": item.mobile_id,
+                    "attendance_key": item.records.get(ATTENDANCE),
+                    "dues_key": item.records.get(DUES),
+                }
+                for item in items
+            ],
+            ensure_ascii=False,
+        )
+        quote = connection.ops.quote_name
+        window = self.window
+        # The records as `_attendance_records` and `_dues_records` make them: same keys, same
+        # order, dates in ISO format (as PostgreSQL writes a date in JSON), amounts with two
+        # decimals (the column's scale).
+        attendance = f"""
+            SELECT COALESCE(jsonb_agg(jsonb_build_object('meeting', a.meeting_id, 'date', a.held_on,
+                                                         'kind', m.kind, 'status', a.status, 'reason', a.reason)
+                                      ORDER BY a.held_on, a.meeting_id), '[]'::jsonb)
+            FROM {quote(Attendance._meta.db_table)} a JOIN {quote(Meeting._meta.db_table)} m ON m.id = a.meeting_id
+            WHERE a.member_id = r.member_id AND a.held_on BETWEEN %s AND %s"""
+        dues = f"""
+            SELECT COALESCE(jsonb_agg(jsonb_build_object('month', d.month, 'amount', d.amount_due::text,
+                                                         'status', d.status) ORDER BY d.month), '[]'::jsonb)
+            FROM {quote(DuesMonth._meta.db_table)} d
+            WHERE d.member_id = r.member_id AND d.month BETWEEN %s AND %s"""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {quote(Case._meta.db_table)} (
+                    kind, status, member_id, branch_id, district_id, period_start, period_end, evidence, summary,
+                    transfer_id, mobile_id, assignee_id, outcome, outcome_note, opened_at, closed_at, closed_by_id,
+                    scan_id, version)
+                SELECT %s, %s, r.member_id, r.branch_id, r.district_id, %s, %s,
+                       r.evidence
+                       || CASE WHEN r.attendance_key IS NULL THEN '{{}}'::jsonb
+                               ELSE jsonb_build_object(r.attendance_key, ({attendance})) END
+                       || CASE WHEN r.dues_key IS NULL THEN '{{}}'::jsonb
+                               ELSE jsonb_build_object(r.dues_key, ({dues})) END,
+                       r.summary, r.transfer_id, r.mobile_id, NULL, '', '', %s, NULL, NULL, %s, 1
+                FROM jsonb_to_recordset(%s::jsonb) AS r(
+                    member_id bigint, branch_id bigint, district_id bigint, evidence jsonb, summary text,
+                    transfer_id bigint, mobile_id bigint, attendance_key text, dues_key text)
+                ON CONFLICT DO NOTHING
+                """,
+                [
+                    kind,
+                    CaseStatus.OPEN,
+                    period_start,
+                    period_end,
+                    window.start,
+                    window.end,
+                    window.start,
+                    window.last_month,
+                    self.now,
+                    self.run.pk,
+                    rows,
+                ],
+            )
+
+    def _write_history(self, kind: str) -> int:
+        """The history rows ("+", by the scan's user, at its time) of the cases of `kind` this run
+        opened, copied by the database from the rows written (what `bulk_history_create` makes
+        of them, without reading the cases and their evidence back); how many."""
+        history = Case.history.model
+        quote = connection.ops.quote_name
+        columns = [Case._meta.get_field(field.name).column for field in history.tracked_fields]
+        user = self.by or history.get_default_history_user(Case())
+        copied = ", ".join(quote(column) for column in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {quote(history._meta.db_table)} ({copied}, history_date, history_change_reason,
+                                                              history_type, history_user_id)
+                SELECT {copied}, opened_at, %s, %s, %s FROM {quote(Case._meta.db_table)}
+                WHERE scan_id = %s AND kind = %s ORDER BY id
+                """,
+                ["", "+", user.pk if user else None, self.run.pk, kind],
+            )
+            return cursor.rowcount
+
+    def _note_improved(self, kind: str, still_applies: QuerySet[Member], *found: QuerySet[Member]) -> None:
+        """Open cases of `kind` whose member the rule applies to but no longer finds (in none of
+        the sets `found`): a note, not a closing (the branch closes a case with an outcome)."""
         note = f"{IMPROVED_NOTE}（截至{month_label(self.window.last_month)}）"
+        # Correlated on each open case's member: the rules are asked about those members only,
+        # never run over the whole subtree again. The cases this run opened are left out first
+        # (their members were just found).
         improved = (
             Case.objects.filter(kind=kind, branch__path__startswith=self.unit.path)
             .exclude(status=CaseStatus.CLOSED)
-            .filter(member__in=still_applies.values("pk"))
-            .exclude(member__in=found.values("pk"))
+            .exclude(scan=self.run)
+            .filter(Exists(still_applies.filter(pk=OuterRef("member_id"))))
             .exclude(Exists(CaseAction.objects.filter(case=OuterRef("pk"), note=note)))
-            .values_list("pk", "district_id")
         )
+        for members in found:
+            improved = improved.exclude(Exists(members.filter(pk=OuterRef("member_id"))))
+        improved = improved.order_by().values_list("pk", "district_id")
         actions = [
             CaseAction(case_id=pk, district_id=district_id, kind=ActionKind.NOTE, note=note, by=None, at=self.now)
             for pk, district_id in improved
@@ -422,7 +549,7 @@ class Scan:
         kind = CaseKind.NO_LIFE
         found_all = no_life_members(considered, self.window)
         rows = self._member_rows(_without_open_case(found_all, kind))
-        records = _attendance_records([row["pk"] for row in rows], self.window)
+        records = self._records(ATTENDANCE, [row["pk"] for row in rows])
         months = len(self.window.months)
         self._open(
             kind,
@@ -432,7 +559,8 @@ class Scan:
                     row["branch_id"],
                     row["district_id"],
                     f"{row['name']}{self.window.label}连续{months}个月未参加组织生活",
-                    {**self.window.evidence(), "records": records.get(row["pk"], [])},
+                    {**self.window_evidence, "records": records.get(row["pk"], [])},
+                    records={ATTENDANCE: "records"},
                 )
                 for row in rows
             ),
@@ -443,7 +571,7 @@ class Scan:
         kind = CaseKind.NO_DUES
         found_all = no_dues_members(considered, self.window)
         rows = self._member_rows(_without_open_case(found_all, kind))
-        records = _dues_records([row["pk"] for row in rows], self.window)
+        records = self._records(DUES, [row["pk"] for row in rows])
         months = len(self.window.months)
         self._open(
             kind,
@@ -453,7 +581,8 @@ class Scan:
                     row["branch_id"],
                     row["district_id"],
                     f"{row['name']}{self.window.label}连续{months}个月未交纳党费",
-                    {**self.window.evidence(), "records": records.get(row["pk"], [])},
+                    {**self.window_evidence, "records": records.get(row["pk"], [])},
+                    records={DUES: "records"},
                 )
                 for row in rows
             ),
@@ -473,7 +602,7 @@ class Scan:
                     row["branch_id"],
                     row["district_id"],
                     f"{row['name']}{self.window.label}连续{months}个月未承担党组织分配的任务",
-                    {**self.window.evidence(), "records": []},
+                    {**self.window_evidence, "records": []},
                 )
                 for row in self._member_rows(found)
             ),
@@ -490,8 +619,8 @@ class Scan:
 
         pays_rows = self._member_rows(pays)
         pays_ids = [row["pk"] for row in pays_rows]
-        paid = _dues_records(pays_ids, self.window)
-        attended = _attendance_records(pays_ids, self.window)
+        paid = self._records(DUES, pays_ids)
+        attended = self._records(ATTENDANCE, pays_ids)
         for row in pays_rows:
             signals[row["pk"]] = {
                 "row": row,
@@ -528,7 +657,7 @@ class Scan:
             row = entry["row"]
             signal = entry["signals"][0]
             evidence = {
-                **self.window.evidence(),
+                **self.window_evidence,
                 "signal": signal,
                 "signals": entry["signals"],
                 "records": entry["records"],
@@ -542,9 +671,14 @@ class Scan:
                 if signal == NominalSignal.PAYS_NEVER_ATTENDS
                 else f"{row['name']}在{entry['registered']['name'] or '本社区'}登记，居住在{entry['residence']['name']}"
             )
-            found.append(Found(member_id, row["branch_id"], row["district_id"], summary, evidence))
+            records = (
+                {DUES: "records", ATTENDANCE: "attendance"}
+                if NominalSignal.PAYS_NEVER_ATTENDS in entry["signals"]
+                else {}
+            )
+            found.append(Found(member_id, row["branch_id"], row["district_id"], summary, evidence, records=records))
         self._open(kind, found)
-        self._note_improved(kind, considered, _either(pays_all, elsewhere_all))
+        self._note_improved(kind, considered, pays_all, elsewhere_all)
 
     def pocket(self) -> None:
         kind = CaseKind.POCKET
@@ -643,11 +777,6 @@ class Scan:
         self.run.finished_at = timezone.now()
         self.run.save(update_fields=["members_scanned", "opened", "finished_at", "started_at"])
         return self.run
-
-
-def _either(first: QuerySet[Member], second: QuerySet[Member]) -> QuerySet[Member]:
-    """Members in either set, as one queryset usable in a subquery."""
-    return Member.objects.filter(Q(pk__in=first.values("pk")) | Q(pk__in=second.values("pk")))
 
 
 # --- Entry points ------------------------------------------------------------------------------

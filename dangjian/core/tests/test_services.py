@@ -6,8 +6,9 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
-from dangjian.core import services
+from dangjian.core import crypto, services
 from dangjian.core.choices import OrgKind, OrgStatus, Position
 from dangjian.core.models import BranchCommittee, OrgUnit, add_years
 from dangjian.core.tests.factories import make_committee, make_unit
@@ -249,3 +250,32 @@ def test_moving_across_districts_carries_the_district_key_of_committees_seats_an
 def test_the_creation_record_holds_the_path(world):
     record = world.units["G1"].history.get(history_type="+")
     assert record.path == world.units["G1"].path and record.district_id == world.units["D1"].pk
+
+
+def test_insert_rows_gives_keys_and_writes_what_save_would(world):
+    from dangjian.core.bulk import insert_rows
+    from dangjian.members.models import Member
+    from dangjian.members.tests.factories import id_number
+
+    members = []
+    for number in range(3):
+        member = Member(
+            name=f"批量{number}",
+            gender="female",
+            id_number=id_number(datetime.date(1970, 1, 1 + number), serial=900 + number),
+            phone=f"1370000000{number}",
+            join_date=datetime.date(2000, 7, 1),
+            branch=world.units["B1"],
+        )
+        member.prepare_derived()
+        members.append(member)
+    insert_rows(Member, members)
+    assert all(member.pk for member in members) and len({member.pk for member in members}) == 3
+    stored = Member.objects.get(pk=members[1].pk)
+    assert stored.id_number == members[1].id_number and stored.phone == "13700000001"
+    assert stored.name_initials == "pl1" and stored.district == world.units["B1"].district
+    assert stored.created_at is not None and stored.updated_at is not None and stored.version == 1
+    # The numbers are stored encrypted, as save() stores them.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_number FROM members_member WHERE id = %s", [stored.pk])
+        assert cursor.fetchone()[0].startswith(crypto.PREFIX)

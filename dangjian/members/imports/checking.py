@@ -146,6 +146,10 @@ class _RowReader:
                 continue
             if name in self.choice_values:
                 data[name] = self.choice_values[name].get(text, text)
+            elif column.kind == "date" and isinstance(raw := self.cell(row, name), datetime.date):
+                # A date cell reaches the form as the date it holds (the text form would only be
+                # parsed back into it).
+                data[name] = raw.date() if isinstance(raw, datetime.datetime) else raw
             elif name == "branch":
                 unit = lookups.branches.get(text)
                 data[name] = str(unit.pk) if unit else text

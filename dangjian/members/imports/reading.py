@@ -57,19 +57,26 @@ def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
     return None
 
 
+# A formula element, with or without a namespace prefix (<f>, <f t="shared" …/>, <x:f>).
+FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
 def _formula_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int]]:
     """(row, column index) of every cell holding a formula, streamed from the sheet's XML."""
-    found = []
+    found: list[tuple[int, int]] = []
     with archive.open(part) as stream:
-        for _, element in ElementTree.iterparse(stream, events=("end",)):
-            if element.tag == f"{MAIN_NS}c":
-                if element.find(f"{MAIN_NS}f") is not None:
-                    match = CELL_REF.match(element.get("r", ""))
-                    if match:
-                        found.append((int(match.group(2)), _column_index(match.group(1))))
-                element.clear()
-            elif element.tag == f"{MAIN_NS}row":
-                element.clear()
+        xml = stream.read()
+    if not FORMULA_ELEMENT.search(xml):
+        return found  # no <f> element anywhere: nothing to parse cell by cell
+    for _, element in ElementTree.iterparse(io.BytesIO(xml), events=("end",)):
+        if element.tag == f"{MAIN_NS}c":
+            if element.find(f"{MAIN_NS}f") is not None:
+                match = CELL_REF.match(element.get("r", ""))
+                if match:
+                    found.append((int(match.group(2)), _column_index(match.group(1))))
+            element.clear()
+        elif element.tag == f"{MAIN_NS}row":
+            element.clear()
     return found
 
 

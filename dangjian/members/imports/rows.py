@@ -38,6 +38,8 @@ class Lookups:
     by_pk: dict[str, dict[int, Model]] = field(default_factory=lambda: defaultdict(dict))
 
     querysets: dict[str, Any] = field(default_factory=dict)
+    # The fields of the file's new rows, set up once by the first (see RowForm).
+    row_fields: SharedFields | None = None
 
     def units(self):
         queryset = OrgUnit.objects.active()
@@ -138,6 +140,17 @@ class PreloadedMultipleChoiceField(forms.ModelMultipleChoiceField):
         field.objects = objects
         return field
 
+    def clean(self, value: Any) -> list[Model]:
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+        if value in self.empty_values:
+            return []  # not the queryset's none(): nothing to compile for an empty cell
+        if not isinstance(value, (list, tuple)):
+            raise ValidationError(self.error_messages["invalid_list"], code="invalid_list")
+        chosen = self._check_values(value)
+        self.run_validators(value)
+        return chosen
+
     def _check_values(self, value: Iterable[Any]) -> list[Model]:
         chosen = []
         for key in value:
@@ -148,6 +161,15 @@ class PreloadedMultipleChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": key}
                 ) from None
         return chosen
+
+
+class SharedFields(dict):
+    """The form fields of a file's new rows, given their querysets and preloaded objects once.
+    A row's form only reads its fields, so the copy Django makes for each form (a deep copy of
+    twenty fields, most of a row's checking time) can be a shallow one."""
+
+    def __deepcopy__(self, memo: dict) -> SharedFields:
+        return SharedFields(self)
 
 
 class RowForm(MemberForm):
@@ -171,17 +193,55 @@ class RowForm(MemberForm):
 
     def __init__(self, *args: Any, lookups: Lookups, registered: dict[str, int], **kwargs: Any) -> None:
         self.registered = registered
+        new = kwargs.get("instance") is None
+        if new and lookups.row_fields is not None:
+            # MemberForm's set-up (querysets, widgets) is already in the shared fields; a form
+            # for an existing member changes its fields (the numbers become optional) and so
+            # always gets its own.
+            # ModelForm's own set-up for a new instance, without applying the fields'
+            # limit_choices_to again (the shared fields have it).
+            self.base_fields = lookups.row_fields
+            self.instance = self._meta.model()
+            self._validate_unique = False
+            kwargs.pop("instance", None)
+            forms.BaseForm.__init__(self, *args, initial=kwargs.pop("initial", None) or {}, **kwargs)
+            return
         super().__init__(*args, **lookups.form_querysets(), **kwargs)
         for name, kind in self.PRELOADED.items():
             self.fields[name].objects = lookups.by_pk[kind]
+        if new:
+            lookups.row_fields = SharedFields(self.fields)
 
     def _style(self) -> None:
         # A row is never rendered. Styling reads `errors`, which would validate the row inside
         # MemberForm.__init__, before the preloaded fields are in place.
         pass
 
+    def _clean_fields(self) -> None:
+        """Django's field cleaning without a BoundField per field (a row is never rendered):
+        each field cleans the value its widget reads from the row's data, then the form's
+        clean_<field> method runs, and an error lands on its field, as on the page."""
+        data, files = self.data, self.files
+        for name, form_field in self.fields.items():
+            try:
+                if form_field.disabled:
+                    value = self.get_initial_for_field(form_field, name)
+                else:
+                    value = form_field.widget.value_from_datadict(data, files, self.add_prefix(name))
+                self.cleaned_data[name] = form_field.clean(value)
+                cleaner = getattr(self, f"clean_{name}", None)
+                if cleaner is not None:
+                    self.cleaned_data[name] = cleaner()
+            except ValidationError as error:
+                self.add_error(name, error)
+
     def _get_validation_exclusions(self) -> set[str]:
         return {*super()._get_validation_exclusions(), *self.COLUMN_CHECKED}
+
+    def validate_unique(self) -> None:
+        """Nothing to ask per row: the one unique column a row fills (the ID number's blind
+        index) is checked for the whole column at once (`registered`, and duplicates within the
+        file), and the others (the account) are not in the file."""
 
     def _post_clean(self) -> None:
         number = self.cleaned_data.pop("id_number", None)

@@ -1,5 +1,5 @@
-"""Writing a checked file: every new and changed row through the registry's services, in one
-transaction."""
+"""Writing a checked file: the new rows in batches and the changed ones one by one, through the
+registry's services, in one transaction."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from dangjian.core.crypto import blind_index
 from dangjian.core.models import User
 
 from ..services import registry as services
@@ -25,23 +26,38 @@ class RowRefused(Exception):
 
 
 def write_rows(check: Check, *, by: User | None, progress: Callable[[int], None] | None = None) -> None:
-    """Write every new and changed row through the registry's services, in one transaction: a
-    refusal of any row (a number registered meanwhile, a record changed meanwhile) undoes all."""
-    to_write = [row for row in check.rows if row.kind != UNCHANGED]
-    step = max(1, len(to_write) // 50)
+    """Write every new and changed row, in one transaction: the new rows in batches
+    (`members_create_bulk`, history included), the changed ones through `member_update` with the
+    version seen at the check. A refusal of any row (a number registered meanwhile, a record
+    changed meanwhile) undoes all."""
+    new = [row for row in check.rows if row.kind == NEW]
+    changed = [row for row in check.rows if row.kind not in (NEW, UNCHANGED)]
+    total = len(new) + len(changed)
+    step = max(1, len(changed) // 50)
     with transaction.atomic():
-        for position, row in enumerate(to_write, start=1):
+        if new:
             try:
-                if row.kind == NEW:
-                    services.member_create(by=by, categories=row.categories, **row.fields)
-                else:
-                    services.member_update(
-                        member=row.member,
-                        by=by,
-                        expected_version=row.member_version,
-                        categories=row.categories,
-                        **row.fields,
-                    )
+                services.members_create_bulk(by=by, rows=[(row.fields, row.categories) for row in new])
+            except services.NumbersTaken as taken:
+                title = column_title("id_number")
+                raise RowRefused(
+                    [
+                        error_entry(row.number, title, services.JUST_REGISTERED)
+                        for row in new
+                        if blind_index(row.fields["id_number"]) in taken.taken
+                    ]
+                ) from taken
+            if progress is not None:
+                progress(round(100 * len(new) / total))
+        for position, row in enumerate(changed, start=1):
+            try:
+                services.member_update(
+                    member=row.member,
+                    by=by,
+                    expected_version=row.member_version,
+                    categories=row.categories,
+                    **row.fields,
+                )
             except ValidationError as error:
                 messages = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
                 raise RowRefused(
@@ -52,4 +68,4 @@ def write_rows(check: Check, *, by: User | None, progress: Callable[[int], None]
                     ]
                 ) from error
             if progress is not None and position % step == 0:
-                progress(round(100 * position / len(to_write)))
+                progress(round(100 * (len(new) + position) / total))

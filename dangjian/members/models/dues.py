@@ -249,7 +249,15 @@ class DuesMonth(MemberBoundMixin, models.Model):
         verbose_name_plural = _("党费月账")
         ordering = ["member", "month"]
         constraints = [models.UniqueConstraint(fields=["member", "month"], name="dues_month_member_month")]
-        indexes = [models.Index(fields=["month", "status"], name="dues_month_month_status")]
+        indexes = [
+            models.Index(fields=["month", "status"], name="dues_month_month_status"),
+            # Arrears: the few months still due, per member (most months are paid).
+            models.Index(
+                fields=["member", "month"],
+                name="dues_month_due",
+                condition=models.Q(status="due"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member.name} · {self.month:%Y-%m} · {self.get_status_display()}"

@@ -390,8 +390,9 @@ def dues_arrears_totals(
     """Members, months and amount of the same arrears list, in one query."""
     filters = filters or ArrearsFilters()
     months = _arrears_months(user, filters, today)
-    members = _grouped(months, filters).values("member_id")
-    totals = months.filter(member_id__in=members).aggregate(
+    if filters.min_months > 1:  # only members owing at least that many months
+        months = months.filter(member_id__in=_grouped(months, filters).values("member_id"))
+    totals = months.aggregate(
         members=Count("member_id", distinct=True), months=Count("pk"), owed=Sum("amount_due", output_field=MONEY)
     )
     return {

@@ -579,3 +579,51 @@ def test_the_history_costs_the_same_queries_for_3_and_30_batches(world, secretar
             assert secretary.get(reverse("members:import_start")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+# --- The write: new rows in batches -------------------------------------------------------------
+
+
+def test_imported_members_get_the_history_and_categories_the_page_gives_them(world):
+    from django.apps import apps
+
+    by = world.personas["community_secretary"]
+    check = imports.check_content(roster([person(number) for number in range(1, 4)], world), root=world.units["C1"])
+    assert not check.refused
+    imports.write_rows(check, by=by)
+    member = Member.objects.get(id_number_index=blind_index(person(2)["id_number"]))
+    assert member.id_number == person(2)["id_number"] and member.phone == person(2)["phone"]
+    assert member.birth_date == datetime.date(1960, 1, 3) and member.name_initials == "drdy2"
+    assert member.district == world.units["B1"].district and member.version == 1 and member.created_at
+    record = member.history.get()
+    assert (record.history_type, record.history_user, record.name) == ("+", by, "导入党员2")
+    links = apps.get_model("members", "HistoricalMember_categories").objects.filter(history=record)
+    assert sorted(link.membercategory.name for link in links) == ["困难党员", "在职党员"]
+    assert sorted(member.categories.values_list("name", flat=True)) == ["困难党员", "在职党员"]
+
+
+def test_a_number_registered_between_the_check_and_the_write_refuses_every_row_naming_it(world):
+    people = [person(number) for number in range(1, 4)]
+    check = imports.check_content(roster(people, world), root=world.units["C1"])
+    make_member(world.units["B2"], name="抢先登记", id_number=people[1]["id_number"])
+    count = Member.objects.count()
+    with pytest.raises(imports.RowRefused) as refused:
+        imports.write_rows(check, by=None)
+    assert [imports.error_sentence(error) for error in refused.value.errors] == [
+        "第 3 行「公民身份号码」：该公民身份号码刚刚被他人登记，请核对。"
+    ]
+    assert Member.objects.count() == count
+
+
+def test_a_file_with_new_and_existing_members_checks_each_row_with_its_own_form(world):
+    """New rows share one set of form fields; a row updating a member gets its own (its
+    numbers become optional), so a blank number is refused only on the new rows."""
+    existing = make_member(world.units["B1"], name="已在册")
+    rows = [
+        person(1),
+        person(2, id_number=existing.id_number, name="已在册", phone=""),
+        person(3, phone=""),
+        person(4, id_number=""),
+    ]
+    check = imports.check_content(roster(rows, world), root=world.units["C1"])
+    assert [imports.error_sentence(error) for error in check.errors] == ["第 5 行「公民身份号码」：该字段是必填项。"]

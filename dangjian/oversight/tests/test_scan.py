@@ -17,7 +17,7 @@ from dangjian.core.tests.markers import postgres_only
 from dangjian.members.models import Transfer, add_months
 from dangjian.oversight.choices import CaseKind, CaseStatus, NominalSignal
 from dangjian.oversight.models import Case, CaseAction, ScanRun
-from dangjian.oversight.scan import IMPROVED_NOTE, scan_blind_spots
+from dangjian.oversight.scan import IMPROVED_NOTE, _attendance_records, _dues_records, scan_blind_spots
 
 from . import factories as f
 
@@ -235,6 +235,24 @@ def test_living_in_another_community_is_a_signal(world):
     case = cases(away, CaseKind.NOMINAL).get()
     assert case.evidence["signal"] == NominalSignal.LIVES_ELSEWHERE
     assert case.evidence["residence"]["name"] == "松涛社区" and case.evidence["registered"]["name"] == "翠湖社区"
+
+
+@postgres_only
+def test_the_records_postgresql_gathers_while_writing_are_the_ones_read_elsewhere(world):
+    # On PostgreSQL the INSERT writing the cases gathers the records; other databases read them
+    # first (_attendance_records, _dues_records): the evidence must not depend on the database.
+    branch = world.units["B1"]
+    person = f.member(branch, "韩对照")
+    absent_in(person, f.monthly_meetings(branch), except_month=2, status="excused", reason="  ")
+    f.dues(person, ["paid"] * 6, amount="25.50")
+    scan(world)
+    window = f.window()
+    attendance = _attendance_records([person.pk], window)[person.pk]
+    paid = _dues_records([person.pk], window)[person.pk]
+    assert len(attendance) == 6 and len(paid) == 6
+    assert cases(person, NO_LIFE).get().evidence["records"] == attendance
+    nominal = cases(person, CaseKind.NOMINAL).get().evidence
+    assert nominal["records"] == paid and nominal["attendance"] == attendance
 
 
 # --- Pocket members ----------------------------------------------------------------------------
