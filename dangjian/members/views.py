@@ -4,6 +4,7 @@ adding and editing, showing a number in full, the log of those showings, and the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -17,17 +18,20 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from dangjian.core import scope
 from dangjian.core.access import scope_exempt, scoped_view
-from dangjian.core.crypto import unseal
+from dangjian.core.crypto import mask_phone, unseal
 from dangjian.core.forms import ImportFileForm, file_size_label
 from dangjian.core.htmx import render_page
 from dangjian.core.models import ImportBatch
 from dangjian.core.pages import submit_form
 
 from . import exports, imports
-from .choices import UnmaskField
+from .choices import Gender, MembershipType, MemberStatus, Standing, UnmaskField
 from .forms import MemberFilterForm, MemberForm
 from .models import Member
 from .selectors import imports as import_selectors
@@ -48,16 +52,79 @@ def _filter_form(request: HttpRequest) -> MemberFilterForm:
     )
 
 
+# The member table's rows are written here rather than in the template: fifty rows of nine
+# cells cost the template engine about as much as the rest of the page together, and this costs
+# a tenth of it. The markup is the template's, cell for cell; every value is escaped.
+MEMBER_ROW = (
+    "<tr>"
+    '<td class="text-nowrap"><a href="{}">{}</a></td>'
+    "<td>{}</td>"
+    "<td>{}</td>"
+    '<td class="small">{}{}</td>'
+    "<td>{}</td>"
+    '<td class="text-nowrap">{}</td>'
+    '<td class="font-monospace small text-nowrap">{}</td>'
+    '<td class="small">{}</td>'
+    "<td>{}</td>"
+    "</tr>"
+)
+GROUP = '<div class="text-body-secondary">{}</div>'
+CATEGORY = '<span class="badge text-bg-light border me-1">{}</span>'
+BADGE = '<span class="badge text-bg-secondary">{}</span>'
+PROBATIONARY = mark_safe('<span class="badge text-bg-warning">预备</span>')
+ON_ROLL = mark_safe('<span class="text-success">在册</span>')
+
+
+def _member_rows(members: Iterable[Member]) -> list[SafeString]:
+    """The table's rows: name (linked), gender, age, branch and group, type, date joined, phone
+    (masked), categories, and a badge unless the member is on the roll in normal standing."""
+    today = timezone.localdate()
+    genders = {value: str(label) for value, label in Gender.choices}
+    standings = {value: str(label) for value, label in Standing.choices}
+    statuses = {value: str(label) for value, label in MemberStatus.choices}
+    # One reverse for the page instead of one per row.
+    head, _, tail = reverse("members:member_detail", args=[987654321]).rpartition("987654321")
+    rows = []
+    for member in members:
+        born, joined = member.birth_date, member.join_date
+        group = format_html(GROUP, member.group_name) if member.group_name else ""
+        categories = format_html_join("", CATEGORY, ((category.name,) for category in member.category_list))
+        if member.status != MemberStatus.ACTIVE:
+            status = format_html(BADGE, statuses.get(member.status, member.status))
+        elif member.standing != Standing.NORMAL:
+            status = format_html(BADGE, standings.get(member.standing, member.standing))
+        else:
+            status = ON_ROLL
+        rows.append(
+            format_html(
+                MEMBER_ROW,
+                f"{head}{member.pk}{tail}",
+                member.name,
+                genders.get(member.gender, member.gender),
+                today.year - born.year - ((today.month, today.day) < (born.month, born.day)),
+                member.branch.name,
+                group,
+                PROBATIONARY if member.membership_type == MembershipType.PROBATIONARY else "正式",
+                f"{joined.year}年{joined.month}月{joined.day}日",
+                mask_phone(member.phone) or "—",
+                categories,
+                status,
+            )
+        )
+    return rows
+
+
 @scoped_view(cap=Cap.MEMBER_VIEW)
 def member_list_view(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
-    members = selectors.member_list(user=request.user, filters=form.filters())
+    members = selectors.member_table(user=request.user, filters=form.filters())
     page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "page": page,
+        "rows": _member_rows(page),
         "query": query.urlencode(),
         "can_manage": scope.can(request.user, Cap.MEMBER_MANAGE),
         "can_unmask": scope.can(request.user, Cap.MEMBER_UNMASK),

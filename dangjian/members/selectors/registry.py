@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from dangjian.core import scope
@@ -97,6 +97,45 @@ def member_list(*, user: User, filters: MemberFilters | None = None) -> QuerySet
         queryset.select_related("branch", "group", "residence_community")
         .prefetch_related(Prefetch("categories", queryset=MemberCategory.objects.order_by("sort_order", "pk")))
         .order_by(*SORTS.get(filters.sort, SORTS["branch"]))
+    )
+
+
+# What the list page's table shows: nothing else is read or decrypted (the ID number is not).
+MEMBER_TABLE_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "phone",
+    "join_date",
+    "membership_type",
+    "standing",
+    "status",
+    "branch__name",
+)
+
+
+def member_table(*, user: User, filters: MemberFilters | None = None) -> QuerySet[Member]:
+    """The member list page's rows: `member_list` narrowed to the columns the table shows.
+
+    The group's name comes from a subquery rather than a join: PostgreSQL then looks it up for
+    the page's rows only, after the sort, instead of joining every group to every member in the
+    filter first (a join that cost more than the rest of the query on a sub-district's roll)."""
+    return (
+        member_list(user=user, filters=filters)
+        .select_related(None)
+        .select_related("branch")
+        .only(*MEMBER_TABLE_FIELDS)
+        .annotate(group_name=Subquery(OrgUnit.objects.filter(pk=OuterRef("group_id")).order_by().values("name")))
+        .prefetch_related(None)
+        .prefetch_related(
+            # A plain list per member: the manager `member.categories` would be set up, and
+            # filtered, once per row.
+            Prefetch(
+                "categories",
+                queryset=MemberCategory.objects.order_by("sort_order", "pk").only("name"),
+                to_attr="category_list",
+            )
+        )
     )
 
 
