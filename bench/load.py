@@ -31,6 +31,7 @@ def mixed_load(
     spawn_rate: int = 50,
     sign_in_timeout: int = 180,
     think: tuple[float, float] = (1, 3),
+    settle: int = 0,
 ) -> dict[str, Any]:
     """Run `users` simulated people against `base_url` and measure `seconds` of steady reading.
 
@@ -43,7 +44,8 @@ def mixed_load(
         Two phases. The sign-in phase lasts until every person has signed in (at most
         `sign_in_timeout` s): a password check costs a sign-in far more than a page, so a crowd that
         signs in at once would otherwise swamp the page figures. Then the statistics are reset and
-        the measured phase runs for `seconds`.
+        the measured phase runs for `seconds`, after `settle` seconds in which the pages queued
+    behind the sign-ins drain.
 
         Returns, for the measured phase: {"requests", "failures", "rps", "p50_ms", "p95_ms",
         "max_ms"} over the page reads, "per_path" {name: {"requests", "failures", "p50_ms", "p95_ms",
@@ -67,6 +69,7 @@ def mixed_load(
         "spawn_rate": spawn_rate,
         "sign_in_timeout": sign_in_timeout,
         "think": list(think),
+        "settle": settle,
     }
     with tempfile.TemporaryDirectory(prefix="dangjian-bench-load-") as folder:
         config_path = Path(folder) / "config.json"
@@ -84,7 +87,7 @@ def mixed_load(
             env={**os.environ, "PYTHONPATH": str(repo)},
             capture_output=True,
             text=True,
-            timeout=sign_in_timeout + seconds + 120,
+            timeout=sign_in_timeout + settle + seconds + 120,
         )
         if completed.returncode != 0 or not out_path.exists():
             raise RuntimeError(f"bench.load failed ({completed.returncode}):\n{completed.stderr[-4000:]}")
@@ -187,6 +190,8 @@ def _run(base_url: str, config: dict[str, Any]) -> dict[str, Any]:
         "errors": sign_in["errors"],
     }
 
+    # The pages queued behind the sign-ins drain before the measurement starts.
+    gevent.sleep(config.get("settle", 0))
     environment.stats.reset_all()
     measured_from = time.monotonic()
     gevent.sleep(config["seconds"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 from pathlib import Path
@@ -51,6 +52,12 @@ def save(scale: str, run: dict[str, Any]) -> dict[str, Any]:
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     write_doc(results)
     return results
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of `values` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1))]
 
 
 def _seconds(value: float | None) -> str:
@@ -117,11 +124,15 @@ def scale_section(name: str, run: dict[str, Any]) -> list[str]:
             continue
         lines += [f"#### {title}", ""]
         if key == "largest_paint":
-            lines += ["| page | median | max | target | result |", "| --- | --- | --- | --- | --- |"]
+            lines += [
+                "| page | median | 75th percentile | max | target (75th percentile) | result |",
+                "| --- | --- | --- | --- | --- | --- |",
+            ]
             for page, figures in result.get("pages", {}).items():
-                ok = "met" if figures["lcp_max_s"] <= 1.0 else "missed"
+                p75 = percentile([run["lcp_s"] for run in figures["runs"]], 0.75)
+                ok = "met" if p75 <= 1.0 else "missed"
                 median, worst = _seconds(figures["lcp_median_s"]), _seconds(figures["lcp_max_s"])
-                lines.append(f"| {page} | {median} | {worst} | ≤ 1 s | {ok} |")
+                lines.append(f"| {page} | {median} | {_seconds(p75)} | {worst} | ≤ 1 s | {ok} |")
             lines.append("")
             continue
         if key in ("load", "load_stress"):
