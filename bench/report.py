@@ -93,7 +93,12 @@ def side_rows(result: dict[str, Any]) -> list[str]:
         extra = []
         for key in ("queries", "statements", "rows", "sample_rows", "sample_members", "opened", "members_scanned"):
             if key in figures:
-                extra.append(f"{key} {figures[key]}")
+                value = figures[key]
+                if isinstance(value, dict):
+                    value = ", ".join(f"{name} {count:,}" for name, count in value.items() if count)
+                elif isinstance(value, int):
+                    value = f"{value:,}"
+                extra.append(f"{key.replace('_', ' ')} {value}")
         for key in ("check_seconds", "write_seconds", "measured_seconds"):
             if key in figures:
                 extra.append(f"{key.replace('_seconds', '')} {_seconds(figures[key])}")
