@@ -14,7 +14,6 @@ import datetime
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -262,12 +261,6 @@ def theirs(content: bytes, *, root) -> dict[str, Any]:
 
 
 # --- The limit: COPY --------------------------------------------------------------------------
-
-
-@dataclass
-class _Prepared:
-    columns: list[str]
-    rows: list[tuple]
 
 
 def copy_rows(content: bytes, *, root) -> dict[str, Any]:

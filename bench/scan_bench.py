@@ -32,7 +32,7 @@ def ours(*, today: datetime.date) -> dict[str, Any]:
     return {"seconds": seconds, **result}
 
 
-def hand_sql(*, window) -> str:
+def hand_sql() -> str:
     """One INSERT … SELECT opening the cases of the member rules (the rules reading the large
     tables: no life, no dues, no work, pays but never attends, lives elsewhere)."""
     from dangjian.members.models import DuesMonth, Member, MobileMember, Transfer
@@ -125,7 +125,7 @@ def limit(*, today: datetime.date) -> dict[str, Any]:
     from dangjian.oversight.scan import Window, _next_midnight, last_complete_month
 
     window = Window.ending(last_complete_month(today))
-    sql = hand_sql(window=window)
+    sql = hand_sql()
     params = {
         "start": window.start,
         "end": window.end,
