@@ -9,6 +9,7 @@ cases open) and opens every case a first scan opens."""
 from __future__ import annotations
 
 import datetime
+import json
 import time
 from typing import Any
 
@@ -33,10 +34,12 @@ def ours(*, today: datetime.date) -> dict[str, Any]:
 
 
 def hand_sql() -> str:
-    """One INSERT … SELECT opening the cases of the member rules (the rules reading the large
-    tables: no life, no dues, no work, pays but never attends, lives elsewhere)."""
+    """One statement opening the cases of the member rules (the rules reading the large tables:
+    no life, no dues, no work, pays but never attends, lives elsewhere) with the evidence the
+    product's cases hold (the window, the dues months, the attendance records with each
+    meeting's kind), and writing their history rows as the product does."""
     from dangjian.members.models import DuesMonth, Member, MobileMember, Transfer
-    from dangjian.orglife.models import Attendance, MemberTask
+    from dangjian.orglife.models import Attendance, Meeting, MemberTask
     from dangjian.oversight.models import Case
 
     member = Member._meta.db_table
@@ -49,6 +52,17 @@ def hand_sql() -> str:
     from dangjian.core.models import OrgUnit
 
     unit = OrgUnit._meta.db_table
+    meeting = Meeting._meta.db_table
+    history = Case.history.model
+    tracked = ", ".join(Case._meta.get_field(field.name).column for field in history.tracked_fields)
+    history = history._meta.db_table
+    # The attendance records as the product's evidence holds them (the meeting's kind included).
+    attendance_records = f"""COALESCE((
+               SELECT jsonb_agg(jsonb_build_object('meeting', a.meeting_id, 'date', a.held_on, 'kind', mt.kind,
+                                                   'status', a.status, 'reason', a.reason)
+                                ORDER BY a.held_on, a.meeting_id)
+               FROM {attendance} a JOIN {meeting} mt ON mt.id = a.meeting_id
+               WHERE a.member_id = f.id AND a.held_on BETWEEN %(start)s AND %(end)s), '[]'::jsonb)"""
     return f"""
 WITH open_cases AS MATERIALIZED (
   -- Read before the first row is written: a check against the table being written would
@@ -98,26 +112,29 @@ WITH open_cases AS MATERIALIZED (
          AND NOT EXISTS (SELECT 1 FROM {attendance} a WHERE a.member_id = c.id
                          AND a.held_on BETWEEN %(start)s AND %(end)s AND a.status = 'present'))
      OR (r.id IS NOT NULL AND c.branch_path NOT LIKE r.path || '%%')
+), inserted AS (
+  INSERT INTO {case} (kind, status, member_id, branch_id, district_id, period_start, period_end, evidence,
+                      summary, outcome, outcome_note, opened_at, version)
+  SELECT f.kind, 'open', f.id, f.branch_id, f.district_id, %(start)s, %(last)s,
+         jsonb_build_object(
+           'months', %(months_list)s::jsonb, 'start', %(start)s, 'end', %(end)s,
+           'records', CASE
+             WHEN f.kind IN ('six_month_no_dues', 'nominal_member') THEN COALESCE((
+               SELECT jsonb_agg(jsonb_build_object('month', d.month, 'amount', d.amount_due::text,
+                                                   'status', d.status) ORDER BY d.month)
+               FROM {dues} d WHERE d.member_id = f.id AND d.month BETWEEN %(start)s AND %(last)s), '[]'::jsonb)
+             WHEN f.kind = 'six_month_no_life' THEN ({attendance_records})
+             ELSE '[]'::jsonb END)
+         || CASE WHEN f.kind = 'nominal_member' THEN jsonb_build_object('attendance', ({attendance_records}))
+                 ELSE '{{}}'::jsonb END,
+         left(f.name || %(label)s || f.what, 200), '', '', now(), 1
+  FROM found f
+  WHERE NOT EXISTS (SELECT 1 FROM open_cases x WHERE x.member_id = f.id AND x.kind = f.kind)
+  ON CONFLICT DO NOTHING
+  RETURNING *
 )
-INSERT INTO {case} (kind, status, member_id, branch_id, district_id, period_start, period_end, evidence,
-                    summary, outcome, outcome_note, opened_at, version)
-SELECT f.kind, 'open', f.id, f.branch_id, f.district_id, %(start)s, %(last)s,
-       jsonb_build_object(
-         'start', %(start)s, 'end', %(end)s,
-         'records', CASE
-           WHEN f.kind IN ('six_month_no_dues', 'nominal_member') THEN COALESCE((
-             SELECT jsonb_agg(jsonb_build_object('month', d.month, 'amount', d.amount_due, 'status', d.status)
-                              ORDER BY d.month)
-             FROM {dues} d WHERE d.member_id = f.id AND d.month BETWEEN %(start)s AND %(last)s), '[]'::jsonb)
-           WHEN f.kind = 'six_month_no_life' THEN COALESCE((
-             SELECT jsonb_agg(jsonb_build_object('meeting', a.meeting_id, 'date', a.held_on, 'status', a.status,
-                                                 'reason', a.reason) ORDER BY a.held_on, a.meeting_id)
-             FROM {attendance} a WHERE a.member_id = f.id AND a.held_on BETWEEN %(start)s AND %(end)s), '[]'::jsonb)
-           ELSE '[]'::jsonb END),
-       left(f.name || %(label)s || f.what, 200), '', '', now(), 1
-FROM found f
-WHERE NOT EXISTS (SELECT 1 FROM open_cases x WHERE x.member_id = f.id AND x.kind = f.kind)
-ON CONFLICT DO NOTHING
+INSERT INTO {history} ({tracked}, history_date, history_change_reason, history_type, history_user_id)
+SELECT {tracked}, opened_at, '', '+', NULL FROM inserted
 """
 
 
@@ -133,6 +150,7 @@ def limit(*, today: datetime.date) -> dict[str, Any]:
         "months": len(window.months),
         "next_midnight": _next_midnight(window.start),
         "label": window.label,
+        "months_list": json.dumps(window.evidence()["months"]),
     }
 
     def work(jit: bool) -> int:

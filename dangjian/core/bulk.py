@@ -6,11 +6,15 @@ or `bulk_create` on other databases.
 for any field that prepares its value, such as the encrypted ones). On PostgreSQL the keys come
 from the table's sequence in one query and the rows go in one COPY per batch, which spares the
 per-value SQL parameters of a multi-row INSERT.
+
+`insert_values` writes rows given as plain values (history and link rows of such a write)
+the same way, without making a model instance for each.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connections, models, router
 
@@ -37,6 +41,19 @@ RAW_FIELDS = (
 )
 
 
+def _new_keys(cursor, meta, count: int) -> list[int]:
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [meta.db_table, meta.pk.column, count],
+    )
+    return [key for (key,) in cursor.fetchall()]
+
+
+def _copy_statement(connection, meta, columns: Sequence[str]) -> str:
+    quote = connection.ops.quote_name
+    return f"COPY {quote(meta.db_table)} ({', '.join(quote(column) for column in columns)}) FROM STDIN"
+
+
 def insert_rows(model: type[models.Model], objects: Sequence[models.Model], *, batch_size: int = BATCH) -> None:
     """Insert `objects` (new instances of `model`) and set their primary keys."""
     if not objects:
@@ -51,15 +68,10 @@ def insert_rows(model: type[models.Model], objects: Sequence[models.Model], *, b
     fields = list(meta.concrete_fields)
     auto_now = [field for field in fields if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)]
     raw = [type(field) in RAW_FIELDS for field in fields]
-    quote = connection.ops.quote_name
-    statement = f"COPY {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) FROM STDIN"
+    statement = _copy_statement(connection, meta, [field.column for field in fields])
     # wrap_database_errors: a refused row raises Django's IntegrityError, as bulk_create would.
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk.column, len(objects)],
-        )
-        for instance, (key,) in zip(objects, cursor.fetchall(), strict=True):
+        for instance, key in zip(objects, _new_keys(cursor, meta, len(objects)), strict=True):
             setattr(instance, pk.attname, key)
         for start in range(0, len(objects), batch_size):
             with cursor.cursor.copy(statement) as copy:
@@ -77,3 +89,32 @@ def insert_rows(model: type[models.Model], objects: Sequence[models.Model], *, b
     for instance in objects:
         instance._state.adding = False
         instance._state.db = alias
+
+
+def insert_values(
+    model: type[models.Model], attnames: Sequence[str], rows: Sequence[Sequence[Any]], *, batch_size: int = BATCH
+) -> list[int]:
+    """Insert rows given as values of the fields `attnames` (the primary key not among them;
+    every field one whose value is stored as it is, see RAW_FIELDS) without making an instance
+    a row: history and link rows of a bulk write. The new rows' primary keys, in order."""
+    if not rows:
+        return []
+    meta = model._meta
+    fields = [meta.get_field(name) for name in attnames]
+    prepared = [field.name for field in fields if type(field) not in RAW_FIELDS]
+    if prepared:
+        raise ValueError(f"insert_values cannot write {prepared}: their values need preparing")
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        objects = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+        model._default_manager.using(alias).bulk_create(objects, batch_size=batch_size)
+        return [instance.pk for instance in objects]
+    statement = _copy_statement(connection, meta, [meta.pk.column, *(field.column for field in fields)])
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        keys = _new_keys(cursor, meta, len(rows))
+        for start in range(0, len(rows), batch_size):
+            with cursor.cursor.copy(statement) as copy:
+                for key, row in zip(keys[start : start + batch_size], rows[start : start + batch_size], strict=True):
+                    copy.write_row((key, *row))
+    return keys

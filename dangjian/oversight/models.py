@@ -158,6 +158,32 @@ class ScanRun(models.Model):
         return Q(pk__in=[])
 
 
+class ScanConsidered(models.Model):
+    """A member the scan run under way applies its rules to, with what the rules read of them:
+    a temporary table of the database session, filled and dropped by each run (`scan.Scan`), so
+    that the rules start from the members considered instead of finding them again each. Never
+    a table of the schema, never shown."""
+
+    member = models.OneToOneField(
+        Member, primary_key=True, db_column="id", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    name = models.CharField(max_length=50)
+    branch = models.ForeignKey(OrgUnit, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    district = models.ForeignKey(OrgUnit, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    residence_community = models.ForeignKey(
+        OrgUnit, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    # Away on an outflow: left to the lost-contact rule by the attendance rules.
+    away = models.BooleanField()
+
+    class Meta:
+        managed = False
+        db_table = "oversight_scan_considered"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Reminder(models.Model):
     """Something falling due for a user acting on a unit: refreshed by the reminder task, shown
     in the reminder centre with a count in the header, mailed once when it first appears."""

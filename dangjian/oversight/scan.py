@@ -39,8 +39,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Trim
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from dangjian.core.choices import OrgKind, OrgStatus
@@ -59,7 +60,7 @@ from dangjian.orglife.choices import AttendanceStatus, MeetingKind, TaskStatus
 from dangjian.orglife.models import Attendance, Meeting, MemberTask
 
 from .choices import ActionKind, CaseKind, CaseStatus, NominalSignal
-from .models import Case, CaseAction, ScanRun
+from .models import Case, CaseAction, ScanConsidered, ScanRun
 
 IMPROVED_NOTE = "最近一次扫描：情况已改善"
 BATCH_SIZE = 1000
@@ -166,34 +167,35 @@ def _attended_in(window: Window) -> QuerySet[Attendance]:
     return Attendance.objects.filter(member=OuterRef("pk"), held_on__gte=window.start, held_on__lte=window.end)
 
 
-def no_life_members(considered: QuerySet[Member], window: Window) -> QuerySet[Member]:
+def no_life_members(considered: QuerySet[ScanConsidered], window: Window) -> QuerySet[ScanConsidered]:
     """No attendance in the window marked present, nor excused with a reason."""
     kept_in = (
         _attended_in(window)
         .alias(reason_text=Trim("reason"))
         .filter(Q(status=AttendanceStatus.PRESENT) | (Q(status=AttendanceStatus.EXCUSED) & ~Q(reason_text="")))
     )
-    return considered.exclude(_away_on_outflow()).exclude(Exists(kept_in))
+    return considered.filter(away=False).exclude(Exists(kept_in))
 
 
 def _every_month(window: Window, status: str) -> Q:
     """Members whose every month of the window has a ledger row in `status`: a correlated count
-    over the (member, month) unique index — a member has at most one row a month. Its plan is a
-    short index range per member whatever the table statistics say (a grouped aggregate joined
-    back to the members misplans badly on freshly loaded, not yet analyzed data)."""
-    per_member = (
+    of the member's rows in `status` equal to the window's months (a member has at most one row a
+    month). Its plan is a short index range per member whatever the table statistics say (a
+    grouped aggregate joined back to the members misplans badly on freshly loaded, not yet
+    analyzed data), read from the index alone where a partial index holds the status (arrears)."""
+    months = (
         DuesMonth.objects.filter(
             member=OuterRef("pk"), month__gte=window.start, month__lte=window.last_month, status=status
         )
         .order_by()
         .values("member")
-        .annotate(months=Count("pk"))
+        .annotate(months=Count("*"))
         .values("months")
     )
-    return Q(Exists(per_member.filter(months=len(window.months))))
+    return Q(Exact(Subquery(months, output_field=IntegerField()), len(window.months)))
 
 
-def no_dues_members(considered: QuerySet[Member], window: Window) -> QuerySet[Member]:
+def no_dues_members(considered: QuerySet[ScanConsidered], window: Window) -> QuerySet[ScanConsidered]:
     """Every month of the window due and unpaid; a month without a ledger row or exempt breaks it."""
     return considered.filter(_every_month(window, DuesMonthStatus.DUE))
 
@@ -206,25 +208,29 @@ def _task_overlaps(window: Window) -> Q:
     )
 
 
-def no_work_members(considered: QuerySet[Member], window: Window) -> QuerySet[Member]:
+def no_work_members(considered: QuerySet[ScanConsidered], window: Window) -> QuerySet[ScanConsidered]:
     """No task overlapping the window, in a branch that records tasks: where a branch keeps no
-    task records at all, their absence says nothing about a member."""
+    task records at all, their absence says nothing about a member. The branches that record
+    tasks are found first, by a query of their own: once per branch of the members considered
+    (a question that stops at its first task). Inside the rule's query, PostgreSQL asks it again
+    for every member without a task."""
+    branches = considered.order_by().values("branch_id").distinct()
+    recording = list(
+        OrgUnit.objects.filter(pk__in=branches)
+        .filter(Exists(MemberTask.objects.filter(_task_overlaps(window), member__branch=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
     had_task = MemberTask.objects.filter(_task_overlaps(window), member=OuterRef("pk"))
-    branch_records_tasks = MemberTask.objects.filter(_task_overlaps(window), member__branch=OuterRef("branch"))
-    return considered.filter(Exists(branch_records_tasks)).exclude(Exists(had_task))
+    return considered.filter(branch__in=recording).exclude(Exists(had_task))
 
 
-def pays_never_attends_members(considered: QuerySet[Member], window: Window) -> QuerySet[Member]:
+def pays_never_attends_members(considered: QuerySet[ScanConsidered], window: Window) -> QuerySet[ScanConsidered]:
     """Every month of the window paid, and no attendance marked present."""
     present = _attended_in(window).filter(status=AttendanceStatus.PRESENT)
-    return (
-        considered.exclude(_away_on_outflow())
-        .filter(_every_month(window, DuesMonthStatus.PAID))
-        .exclude(Exists(present))
-    )
+    return considered.filter(away=False).filter(_every_month(window, DuesMonthStatus.PAID)).exclude(Exists(present))
 
 
-def lives_elsewhere_members(considered: QuerySet[Member]) -> QuerySet[Member]:
+def lives_elsewhere_members(considered: QuerySet[ScanConsidered]) -> QuerySet[ScanConsidered]:
     """Registered in a branch of one community, living in another."""
     return considered.filter(residence_community__isnull=False).exclude(
         branch__path__startswith=F("residence_community__path")
@@ -354,6 +360,7 @@ class Found:
     branch_id: int
     district_id: int | None
     summary: str
+    # The case's own part of the evidence (a dated case's evidence begins with its window's).
     evidence: dict[str, Any]
     transfer_id: int | None = None
     mobile_id: int | None = None
@@ -371,7 +378,7 @@ class Scan:
         self.unit = run.org_unit
         self.today = today
         self.window = Window.ending(run.as_of)
-        # Shared by every case's evidence (read, never changed): built once, not per case.
+        # The window's part of every dated case's evidence, built once (not per case).
         self.window_evidence = self.window.evidence()
         self.now = timezone.now()
         self.by: User | None = run.by
@@ -386,7 +393,7 @@ class Scan:
         read = _attendance_records if source == ATTENDANCE else _dues_records
         return read(ids, self.window)
 
-    def _member_rows(self, queryset: QuerySet[Member]) -> list[dict[str, Any]]:
+    def _member_rows(self, queryset: QuerySet[ScanConsidered]) -> list[dict[str, Any]]:
         return list(queryset.order_by("pk").values("pk", "name", "branch_id", "district_id"))
 
     def _open(self, kind: str, found: Iterable[Found]) -> int:
@@ -399,8 +406,10 @@ class Scan:
         dated = kind not in (CaseKind.POCKET, CaseKind.LOST_CONTACT)
         period_start = self.window.start if dated else None
         period_end = self.window.last_month if dated else None
+        # A dated case's evidence begins with its window's (months, first and last day).
+        shared = self.window_evidence if dated else {}
         if connection.vendor == "postgresql":
-            self._insert_postgresql(kind, period_start, period_end, items)
+            self._insert_postgresql(kind, period_start, period_end, shared, items)
         else:
             cases = [
                 Case(
@@ -411,7 +420,7 @@ class Scan:
                     district_id=item.district_id,
                     period_start=period_start,
                     period_end=period_end,
-                    evidence=item.evidence,
+                    evidence={**shared, **item.evidence},
                     summary=item.summary[:200],
                     transfer_id=item.transfer_id,
                     mobile_id=item.mobile_id,
@@ -426,12 +435,17 @@ class Scan:
         return opened
 
     def _insert_postgresql(
-        self, kind: str, period_start: datetime.date | None, period_end: datetime.date | None, items: list[Found]
+        self,
+        kind: str,
+        period_start: datetime.date | None,
+        period_end: datetime.date | None,
+        shared: dict[str, Any],
+        items: list[Found],
     ) -> None:
         """One INSERT … SELECT from a JSON array of the new cases. `bulk_create` would send every
         value as a parameter (the evidence as a jsonb[] literal that psycopg escapes character by
         character): seconds for a city's thousands of cases, where PostgreSQL parses the array in
-        milliseconds."""
+        milliseconds. The evidence all the cases share (`shared`) is sent once."""
         rows = json.dumps(
             [
                 {
@@ -473,7 +487,7 @@ class Scan:
                     transfer_id, mobile_id, assignee_id, outcome, outcome_note, opened_at, closed_at, closed_by_id,
                     scan_id, version)
                 SELECT %s, %s, r.member_id, r.branch_id, r.district_id, %s, %s,
-                       r.evidence
+                       %s::jsonb || r.evidence
                        || CASE WHEN r.attendance_key IS NULL THEN '{{}}'::jsonb
                                ELSE jsonb_build_object(r.attendance_key, ({attendance})) END
                        || CASE WHEN r.dues_key IS NULL THEN '{{}}'::jsonb
@@ -489,6 +503,7 @@ class Scan:
                     CaseStatus.OPEN,
                     period_start,
                     period_end,
+                    json.dumps(shared, ensure_ascii=False),
                     window.start,
                     window.end,
                     window.start,
@@ -520,7 +535,9 @@ class Scan:
             )
             return cursor.rowcount
 
-    def _note_improved(self, kind: str, still_applies: QuerySet[Member], *found: QuerySet[Member]) -> None:
+    def _note_improved(
+        self, kind: str, still_applies: QuerySet[ScanConsidered], *found: QuerySet[ScanConsidered]
+    ) -> None:
         """Open cases of `kind` whose member the rule applies to but no longer finds (in none of
         the sets `found`): a note, not a closing (the branch closes a case with an outcome)."""
         note = f"{IMPROVED_NOTE}（截至{month_label(self.window.last_month)}）"
@@ -545,7 +562,7 @@ class Scan:
 
     # Each rule: find the set, read its evidence, open the cases, note the improved.
 
-    def no_life(self, considered: QuerySet[Member]) -> None:
+    def no_life(self, considered: QuerySet[ScanConsidered]) -> None:
         kind = CaseKind.NO_LIFE
         found_all = no_life_members(considered, self.window)
         rows = self._member_rows(_without_open_case(found_all, kind))
@@ -559,15 +576,15 @@ class Scan:
                     row["branch_id"],
                     row["district_id"],
                     f"{row['name']}{self.window.label}连续{months}个月未参加组织生活",
-                    {**self.window_evidence, "records": records.get(row["pk"], [])},
+                    {"records": records.get(row["pk"], [])},
                     records={ATTENDANCE: "records"},
                 )
                 for row in rows
             ),
         )
-        self._note_improved(kind, considered.exclude(_away_on_outflow()), found_all)
+        self._note_improved(kind, considered.filter(away=False), found_all)
 
-    def no_dues(self, considered: QuerySet[Member]) -> None:
+    def no_dues(self, considered: QuerySet[ScanConsidered]) -> None:
         kind = CaseKind.NO_DUES
         found_all = no_dues_members(considered, self.window)
         rows = self._member_rows(_without_open_case(found_all, kind))
@@ -581,7 +598,7 @@ class Scan:
                     row["branch_id"],
                     row["district_id"],
                     f"{row['name']}{self.window.label}连续{months}个月未交纳党费",
-                    {**self.window_evidence, "records": records.get(row["pk"], [])},
+                    {"records": records.get(row["pk"], [])},
                     records={DUES: "records"},
                 )
                 for row in rows
@@ -589,7 +606,7 @@ class Scan:
         )
         self._note_improved(kind, considered, found_all)
 
-    def no_work(self, considered: QuerySet[Member]) -> None:
+    def no_work(self, considered: QuerySet[ScanConsidered]) -> None:
         kind = CaseKind.NO_WORK
         found_all = no_work_members(considered, self.window)
         found = _without_open_case(found_all, kind)
@@ -602,14 +619,14 @@ class Scan:
                     row["branch_id"],
                     row["district_id"],
                     f"{row['name']}{self.window.label}连续{months}个月未承担党组织分配的任务",
-                    {**self.window_evidence, "records": []},
+                    {"records": []},
                 )
                 for row in self._member_rows(found)
             ),
         )
         self._note_improved(kind, considered, found_all)
 
-    def nominal(self, considered: QuerySet[Member]) -> None:
+    def nominal(self, considered: QuerySet[ScanConsidered]) -> None:
         kind = CaseKind.NOMINAL
         pays_all = pays_never_attends_members(considered, self.window)
         elsewhere_all = lives_elsewhere_members(considered)
@@ -657,7 +674,6 @@ class Scan:
             row = entry["row"]
             signal = entry["signals"][0]
             evidence = {
-                **self.window_evidence,
                 "signal": signal,
                 "signals": entry["signals"],
                 "records": entry["records"],
@@ -764,15 +780,42 @@ class Scan:
             )
         self._open(kind, found)
 
+    def _considered(self) -> QuerySet[ScanConsidered]:
+        """The members the rules apply to, found once for the run into the temporary table of
+        ScanConsidered (every rule would otherwise find them again: the rules' own look-ups are
+        per member, finding who is considered is the longest part of each); the rules start
+        from it. Sets the run's count of members scanned."""
+        found = (
+            considered_members(self.unit, self.window)
+            .order_by()
+            .annotate(away=_away_on_outflow())
+            .values_list("pk", "name", "branch_id", "district_id", "residence_community_id", "away")
+        )
+        sql, params = found.query.sql_with_params()
+        table = connection.ops.quote_name(ScanConsidered._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {table} (id bigint PRIMARY KEY, name varchar(50) NOT NULL, "
+                "branch_id bigint NOT NULL, district_id bigint, residence_community_id bigint, away boolean NOT NULL)"
+            )
+            cursor.execute(
+                f"INSERT INTO {table} (id, name, branch_id, district_id, residence_community_id, away) {sql}", params
+            )
+            self.run.members_scanned = cursor.rowcount
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {table}")  # a temporary table has no statistics until asked
+        return ScanConsidered.objects.all()
+
     def execute(self) -> ScanRun:
-        considered = considered_members(self.unit, self.window)
-        self.run.members_scanned = considered.count()
+        considered = self._considered()
         self.no_life(considered)
         self.no_dues(considered)
         self.no_work(considered)
         self.nominal(considered)
         self.pocket()
         self.lost_contact()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {connection.ops.quote_name(ScanConsidered._meta.db_table)}")
         self.run.opened = {kind: count for kind, count in self.opened.items()}
         self.run.finished_at = timezone.now()
         self.run.save(update_fields=["members_scanned", "opened", "finished_at", "started_at"])

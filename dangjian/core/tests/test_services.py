@@ -279,3 +279,23 @@ def test_insert_rows_gives_keys_and_writes_what_save_would(world):
     with connection.cursor() as cursor:
         cursor.execute("SELECT id_number FROM members_member WHERE id = %s", [stored.pk])
         assert cursor.fetchone()[0].startswith(crypto.PREFIX)
+
+
+def test_insert_values_writes_plain_rows_and_gives_their_keys_in_order(world):
+    from dangjian.core.bulk import insert_values
+    from dangjian.members.models import Member, MemberCategory
+    from dangjian.members.tests.factories import make_member
+
+    first, second = make_member(world.units["B1"], "甲"), make_member(world.units["B1"], "乙")
+    category = MemberCategory.objects.create(name="批量类别")
+    through = Member.categories.through
+    keys = insert_values(
+        through, ["member_id", "membercategory_id"], [(second.pk, category.pk), (first.pk, category.pk)]
+    )
+    assert len(keys) == 2 and keys[0] < keys[1]
+    assert through.objects.get(pk=keys[0]).member_id == second.pk
+    assert through.objects.get(pk=keys[1]).member_id == first.pk
+    assert insert_values(through, ["member_id", "membercategory_id"], []) == []
+    # A field whose value is prepared before it is stored (the encrypted numbers) is refused.
+    with pytest.raises(ValueError, match="phone"):
+        insert_values(Member, ["name", "phone"], [("某人", "13700000000")])

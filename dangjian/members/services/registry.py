@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from dangjian.core import scope
-from dangjian.core.bulk import insert_rows
+from dangjian.core.bulk import insert_rows, insert_values
 from dangjian.core.models import User
 from dangjian.core.services import STALE_MESSAGE
 
@@ -110,38 +110,28 @@ def members_create_bulk(
         }
         raise NumbersTaken(taken) from exc
 
+    # Links and history as plain rows (no instance a row); every value here is stored as it is.
     through = Member.categories.through
-    links = [
-        through(member_id=member.pk, membercategory_id=category.pk)
-        for member, categories in zip(members, chosen, strict=True)
-        for category in categories
+    pairs = [
+        (member.pk, category.pk) for member, categories in zip(members, chosen, strict=True) for category in categories
     ]
-    insert_rows(through, links)
+    link_ids = insert_values(through, ["member_id", "membercategory_id"], pairs)
     # The history as member_create leaves it: one "created" record a member, with its categories.
     historical = Member.history.model
-    records = [
-        historical(
-            history_date=now,
-            history_user=by,
-            history_change_reason="",
-            history_type="+",
-            **{field.attname: getattr(member, field.attname) for field in historical.tracked_fields},
-        )
-        for member in members
-    ]
-    insert_rows(historical, records)
-    history_of = {record.id: record.history_id for record in records}
-    historical_links = apps.get_model("members", "HistoricalMember_categories")
-    insert_rows(
-        historical_links,
+    tracked = [field.attname for field in historical.tracked_fields]
+    user_id = by.pk if by is not None else None
+    history_ids = insert_values(
+        historical,
+        [*tracked, "history_date", "history_user_id", "history_change_reason", "history_type"],
+        [[*(getattr(member, name) for name in tracked), now, user_id, "", "+"] for member in members],
+    )
+    history_of = {member.pk: history_id for member, history_id in zip(members, history_ids, strict=True)}
+    insert_values(
+        apps.get_model("members", "HistoricalMember_categories"),
+        ["id", "history_id", "member_id", "membercategory_id"],
         [
-            historical_links(
-                id=link.pk,
-                history_id=history_of[link.member_id],
-                member_id=link.member_id,
-                membercategory_id=link.membercategory_id,
-            )
-            for link in links
+            (link_id, history_of[member_id], member_id, category_id)
+            for link_id, (member_id, category_id) in zip(link_ids, pairs, strict=True)
         ],
     )
     return members
