@@ -114,18 +114,33 @@ def _attrs_html(attrs: dict[str, Any]) -> str:
 
 
 class PlainSelectMixin:
+    """Django's select widget written without its per-option dictionaries: each choice becomes
+    an <option> directly, selected as ChoiceWidget.optgroups selects (the first match only,
+    unless several may be chosen), in optgroups where a choice is a group."""
+
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
-        parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>']
-        for group_name, options, _ in widget["optgroups"]:
-            if group_name:
-                parts.append(f'<optgroup label="{conditional_escape(group_name)}">')
-            parts.extend(
-                f'<option value="{conditional_escape(str(option["value"]))}"{_attrs_html(option["attrs"])}>'
-                f"{conditional_escape(option['label'])}</option>"
-                for option in options
-            )
-            if group_name:
+        built = self.build_attrs(self.attrs, attrs)  # type: ignore[attr-defined]
+        if self.allow_multiple_selected:  # type: ignore[attr-defined]
+            built["multiple"] = True
+        chosen = set(self.format_value(value))  # type: ignore[attr-defined]
+        several = self.allow_multiple_selected  # type: ignore[attr-defined]
+        has_selected = False
+        parts = [f'<select name="{conditional_escape(name)}"{_attrs_html(built)}>']
+        for option_value, option_label in self.choices:  # type: ignore[attr-defined]
+            if option_value is None:
+                option_value = ""
+            grouped = isinstance(option_label, list | tuple)
+            labelled = grouped and option_value
+            if labelled:
+                parts.append(f'<optgroup label="{conditional_escape(option_value)}">')
+            for subvalue, sublabel in option_label if grouped else [(option_value, option_label)]:
+                selected = (not has_selected or several) and str(subvalue) in chosen
+                has_selected |= selected
+                parts.append(
+                    f'<option value="{conditional_escape(str(subvalue))}"{" selected" if selected else ""}>'
+                    f"{conditional_escape(sublabel)}</option>"
+                )
+            if labelled:
                 parts.append("</optgroup>")
         parts.append("</select>")
         return mark_safe("\n".join(parts))
