@@ -7,10 +7,11 @@ import copy
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Model
 
 from dangjian.core.choices import OrgKind
@@ -191,6 +192,10 @@ class RowForm(MemberForm):
         "categories": "category",
     }
 
+    # The model fields a row's form writes to its instance, each with whether it has a default:
+    # those construct_instance visits, found once for the class (see _model_post_clean).
+    _constructed: ClassVar[list[tuple[models.Field, bool]] | None] = None
+
     def __init__(self, *args: Any, lookups: Lookups, registered: dict[str, int], **kwargs: Any) -> None:
         self.registered = registered
         new = kwargs.get("instance") is None
@@ -263,13 +268,56 @@ class RowForm(MemberForm):
         if birth is not None:
             self.instance.birth_date = birth
         try:
-            super()._post_clean()
+            self._model_post_clean()
         finally:
             self.instance.id_number = number or stored
             if number is not None:
                 self.cleaned_data["id_number"] = number
         for message in id_errors:
             self.add_error("id_number", message)
+
+    @classmethod
+    def _construction(cls) -> list[tuple[models.Field, bool]]:
+        if cls._constructed is None:
+            opts = cls._meta
+            constructed = []
+            for model_field in opts.model._meta.fields:
+                name = model_field.name
+                if not model_field.editable or isinstance(model_field, models.AutoField):
+                    continue
+                if (opts.fields is not None and name not in opts.fields) or (opts.exclude and name in opts.exclude):
+                    continue
+                if isinstance(model_field, models.FileField):
+                    raise TypeError(f"{name}: a file field is written after the others by construct_instance")
+                constructed.append((model_field, model_field.has_default()))
+            cls._constructed = constructed
+        return cls._constructed
+
+    def _model_post_clean(self) -> None:
+        """ModelForm._post_clean for a row, step for step: the cleaned values written to the
+        instance as construct_instance writes them (a field with a default that the row left
+        out keeps it), then the model's validation of the fields not excluded, then the
+        uniqueness check if the form asks for it. What differs is the cost: the fields to
+        write are found once for the class, and a field's widget is asked directly whether the
+        row left it out (Django makes a BoundField to ask)."""
+        exclude = self._get_validation_exclusions()
+        cleaned, instance = self.cleaned_data, self.instance
+        for model_field, has_default in self._construction():
+            name = model_field.name
+            if name not in cleaned:
+                continue
+            if has_default:
+                form_field = self.fields[name]
+                omitted = form_field.widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name))
+                if omitted and cleaned.get(name) in form_field.empty_values:
+                    continue
+            model_field.save_form_data(instance, cleaned[name])
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=False)
+        except ValidationError as error:
+            self._update_errors(error)
+        if self._validate_unique:
+            self.validate_unique()
 
 
 # The page's fields, made preloaded once for the class; each form copies them, as Django does,

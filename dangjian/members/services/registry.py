@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from dangjian.core import scope
 from dangjian.core.bulk import insert_rows, insert_values
@@ -110,31 +111,49 @@ def members_create_bulk(
         }
         raise NumbersTaken(taken) from exc
 
-    # Links and history as plain rows (no instance a row); every value here is stored as it is.
+    # The category links as plain rows (no instance a row).
     through = Member.categories.through
-    pairs = [
-        (member.pk, category.pk) for member, categories in zip(members, chosen, strict=True) for category in categories
-    ]
-    link_ids = insert_values(through, ["member_id", "membercategory_id"], pairs)
-    # The history as member_create leaves it: one "created" record a member, with its categories.
-    historical = Member.history.model
-    tracked = [field.attname for field in historical.tracked_fields]
-    user_id = by.pk if by is not None else None
-    history_ids = insert_values(
-        historical,
-        [*tracked, "history_date", "history_user_id", "history_change_reason", "history_type"],
-        [[*(getattr(member, name) for name in tracked), now, user_id, "", "+"] for member in members],
-    )
-    history_of = {member.pk: history_id for member, history_id in zip(members, history_ids, strict=True)}
     insert_values(
-        apps.get_model("members", "HistoricalMember_categories"),
-        ["id", "history_id", "member_id", "membercategory_id"],
+        through,
+        ["member_id", "membercategory_id"],
         [
-            (link_id, history_of[member_id], member_id, category_id)
-            for link_id, (member_id, category_id) in zip(link_ids, pairs, strict=True)
+            (member.pk, category.pk)
+            for member, categories in zip(members, chosen, strict=True)
+            for category in categories
         ],
     )
+    _copy_creation_history([member.pk for member in members], at=now, by=by)
     return members
+
+
+def _copy_creation_history(member_ids: list[int], *, at: datetime.datetime, by: User | None) -> None:
+    """The history member_create leaves, for members just written in bulk: one "created" record
+    a member and its categories, copied by the database from the rows written (nothing is read
+    back or made row by row in Python). The members are new, so the only history rows of their
+    ids are these."""
+    historical = Member.history.model
+    links = Member.categories.through
+    historical_links = apps.get_model("members", "HistoricalMember_categories")
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(Member._meta.get_field(field.name).column) for field in historical.tracked_fields)
+    link_columns = "id, member_id, membercategory_id"
+    chunk = 10_000 if connection.vendor == "postgresql" else 500  # SQLite's limit on parameters
+    with connection.cursor() as cursor:
+        for start in range(0, len(member_ids), chunk):
+            ids = member_ids[start : start + chunk]
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                f"INSERT INTO {quote(historical._meta.db_table)} ({columns}, history_date, history_change_reason, "
+                f"history_type, history_user_id) SELECT {columns}, %s, %s, %s, %s "
+                f"FROM {quote(Member._meta.db_table)} WHERE id IN ({marks})",
+                [at, "", "+", by.pk if by is not None else None, *ids],
+            )
+            cursor.execute(
+                f"INSERT INTO {quote(historical_links._meta.db_table)} ({link_columns}, history_id) "
+                f"SELECT l.id, l.member_id, l.membercategory_id, h.history_id FROM {quote(links._meta.db_table)} l "
+                f"JOIN {quote(historical._meta.db_table)} h ON h.id = l.member_id WHERE l.member_id IN ({marks})",
+                ids,
+            )
 
 
 @transaction.atomic

@@ -597,6 +597,8 @@ def test_imported_members_get_the_history_and_categories_the_page_gives_them(wor
     assert member.district == world.units["B1"].district and member.version == 1 and member.created_at
     record = member.history.get()
     assert (record.history_type, record.history_user, record.name) == ("+", by, "导入党员2")
+    assert (record.branch_id, record.created_at, record.version) == (member.branch_id, member.created_at, 1)
+    assert Member.history.filter(history_type="+").count() == Member.objects.count()
     links = apps.get_model("members", "HistoricalMember_categories").objects.filter(history=record)
     assert sorted(link.membercategory.name for link in links) == ["困难党员", "在职党员"]
     assert sorted(member.categories.values_list("name", flat=True)) == ["困难党员", "在职党员"]
