@@ -1,13 +1,14 @@
 """The blind-spot scan (盲点扫描): members who slipped out of reach, found by set-based queries.
 
 As of a month M (by default the last complete month), the window is the
-`settings.DANGJIAN_BLIND_SPOT_MONTHS` months ending with M. Every rule is one query that finds
-the whole set of members (NOT EXISTS / EXISTS subqueries and grouped counts, never a loop over
-members); the new cases of a kind are written by one INSERT that, on PostgreSQL, also gathers
-the evidence records of the members found (elsewhere they are read by one more query per kind and
-grouped in memory, and the cases written with `bulk_create`); their history is copied from the
-rows written by one more statement. So a scan issues the same number of
-queries for fifty members as for a million.
+`settings.DANGJIAN_BLIND_SPOT_MONTHS` months ending with M. The members considered are found
+once per run, into a temporary table (`ScanConsidered`) the rules start from. Every rule is one
+query that finds the whole set of members (NOT EXISTS / EXISTS subqueries and correlated counts,
+never a loop over members; the no-work rule first asks which branches record tasks); the new
+cases of a kind are written by one INSERT that, on PostgreSQL, also gathers the evidence records
+of the members found (elsewhere they are read by one more query per kind and grouped in memory,
+and the cases written with `bulk_create`); their history is copied from the rows written by one
+more statement. So a scan issues the same number of queries for fifty members as for a million.
 
 Rules (see docs/oversight.md):
 - members considered: status active or inflow, standing normal, on the roll since the window's
@@ -212,8 +213,8 @@ def no_work_members(considered: QuerySet[ScanConsidered], window: Window) -> Que
     """No task overlapping the window, in a branch that records tasks: where a branch keeps no
     task records at all, their absence says nothing about a member. The branches that record
     tasks are found first, by a query of their own: once per branch of the members considered
-    (a question that stops at its first task). Inside the rule's query, PostgreSQL asks it again
-    for every member without a task."""
+    (a question that stops at its first task). Asked inside the rule's query, PostgreSQL would put
+    the question again for every member without a task."""
     branches = considered.order_by().values("branch_id").distinct()
     recording = list(
         OrgUnit.objects.filter(pk__in=branches)
