@@ -7,8 +7,8 @@ for any field that prepares its value, such as the encrypted ones). On PostgreSQ
 from the table's sequence in one query and the rows go in one COPY per batch, which spares the
 per-value SQL parameters of a multi-row INSERT.
 
-`insert_values` writes rows given as plain values (history and link rows of such a write)
-the same way, without making a model instance for each.
+`insert_values` writes rows given as plain values (the link rows of such a write) the same
+way, without making a model instance for each.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def insert_values(
 ) -> list[int]:
     """Insert rows given as values of the fields `attnames` (the primary key not among them;
     every field one whose value is stored as it is, see RAW_FIELDS) without making an instance
-    a row: history and link rows of a bulk write. The new rows' primary keys, in order."""
+    a row: the link rows of a bulk write. The new rows' primary keys, in order."""
     if not rows:
         return []
     meta = model._meta
