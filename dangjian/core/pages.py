@@ -1,4 +1,5 @@
-"""What every app's pages share: run a form's service and show its refusal on the form."""
+"""What every app's pages share: run a form's service and show its refusal on the form; page a
+list whose count is already known."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 
 from .htmx import htmx_redirect
@@ -40,3 +42,12 @@ def submit_form(
     message, url = success(result)
     messages.success(request, message)
     return htmx_redirect(request, url)
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count, for a list whose page already counts its rows in a query of
+    its own (a summary over the same filter): Django's would count them again."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = count

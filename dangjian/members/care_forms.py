@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dangjian.core.forms import BootstrapMixin, DateInput
+from dangjian.core.forms import BootstrapMixin, DateInput, UnitChoiceField
 from dangjian.core.models import OrgUnit
 
 from .choices import AssistanceKind, CareForm, HardshipKind
@@ -93,7 +93,7 @@ class CareRecordForm(BootstrapMixin, forms.Form):
 
 class CareFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label="查找", required=False, max_length=40)
-    unit = forms.ModelChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部")
+    unit = UnitChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部")
     hardship = forms.ChoiceField(label="困难类型", choices=[("", "全部"), *HardshipKind.choices], required=False)
     follow = forms.ChoiceField(label="走访情况", choices=FOLLOW_CHOICES, required=False)
     year = forms.TypedChoiceField(label="统计年度", coerce=int, required=False, empty_value=None)
@@ -101,7 +101,6 @@ class CareFilterForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["unit"].label_from_instance = lambda unit: f"{'　' * unit.depth}{unit.name}"
         this_year = timezone.localdate().year
         self.fields["year"].choices = [(year, f"{year}年") for year in range(this_year, this_year - 5, -1)]
         self.fields["q"].widget.attrs["placeholder"] = "姓名、拼音首字母、完整身份证号或手机号"

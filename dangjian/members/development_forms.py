@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dangjian.core.forms import BootstrapMixin, DateInput
+from dangjian.core.forms import BootstrapMixin, DateInput, UnitChoiceField
 from dangjian.core.models import OrgUnit
 
 from .choices import DevelopmentStage, Gender, RuleKey
@@ -93,7 +93,7 @@ class StopForm(StepForm):
 
 class DevelopmentFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label="查找", required=False, max_length=40)
-    unit = forms.ModelChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部")
+    unit = UnitChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部")
     stage = forms.ChoiceField(
         label="阶段", choices=[("", "全部"), *DevelopmentStage.choices], required=False, widget=forms.HiddenInput
     )
@@ -101,7 +101,6 @@ class DevelopmentFilterForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["unit"].label_from_instance = lambda unit: f"{'　' * unit.depth}{unit.name}"
         self.fields["q"].widget.attrs["placeholder"] = "姓名、拼音首字母、完整身份证号或手机号"
         self._style()
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dangjian.core.forms import BootstrapMixin, DateInput
+from dangjian.core.forms import BootstrapMixin, DateInput, UnitChoiceField
 from dangjian.core.models import OrgUnit
 
 from .choices import ApprovalStatus, DuesMonthStatus, IncomeClass, PaymentKind, PaymentMethod, ReliefKind
@@ -441,12 +441,13 @@ class ReliefFilterForm(BootstrapMixin, forms.Form):
     status = forms.ChoiceField(
         label="审批状态", choices=[("", "全部"), *ApprovalStatus.choices], required=False, widget=forms.HiddenInput
     )
-    unit = forms.ModelChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部")
+    unit = UnitChoiceField(
+        indent_from=2, label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部"
+    )
 
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["unit"].label_from_instance = lambda unit: f"{'　' * max(0, unit.depth - 2)}{unit.name}"
         self._style()
 
     def filters(self) -> tuple[str, OrgUnit | None]:
@@ -460,7 +461,9 @@ class ReliefFilterForm(BootstrapMixin, forms.Form):
 
 class LedgerFilterForm(BootstrapMixin, forms.Form):
     month = MonthField(label="月份", required=False)
-    unit = forms.ModelChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部")
+    unit = UnitChoiceField(
+        indent_from=2, label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部"
+    )
     status = forms.ChoiceField(
         label="状态", choices=[("", "全部"), *DuesMonthStatus.choices], required=False, widget=forms.HiddenInput
     )
@@ -469,7 +472,6 @@ class LedgerFilterForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["unit"].label_from_instance = lambda unit: f"{'　' * max(0, unit.depth - 2)}{unit.name}"
         self.fields["month"].initial = current_month()
         self.fields["q"].widget.attrs["placeholder"] = "姓名或拼音首字母"
         self._style()
@@ -484,8 +486,8 @@ class LedgerFilterForm(BootstrapMixin, forms.Form):
 
 
 class ArrearsFilterForm(BootstrapMixin, forms.Form):
-    unit = forms.ModelChoiceField(
-        label="社区/支部", queryset=OrgUnit.objects.none(), required=False, empty_label="全部"
+    unit = UnitChoiceField(
+        indent_from=2, label="社区/支部", queryset=OrgUnit.objects.none(), required=False, empty_label="全部"
     )
     min_months = forms.IntegerField(
         label="欠交月数不少于",
@@ -499,7 +501,6 @@ class ArrearsFilterForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["unit"].label_from_instance = lambda unit: f"{'　' * max(0, unit.depth - 2)}{unit.name}"
         self.fields["min_months"].initial = 1
         self.fields["q"].widget.attrs["placeholder"] = "姓名或拼音首字母"
         self._style()

@@ -18,7 +18,7 @@ from dangjian.core import scope
 from dangjian.core.access import scoped_view
 from dangjian.core.forms import ImportFileForm
 from dangjian.core.htmx import render_page
-from dangjian.core.pages import apply_errors, submit_form
+from dangjian.core.pages import CountedPaginator, apply_errors, submit_form
 
 from . import dues_forms as forms
 from . import dues_import, exports_dues
@@ -506,11 +506,12 @@ def dues_arrears_view(request: HttpRequest) -> HttpResponse:
     form, filters = _arrears_filters(request)
     today = timezone.localdate()
     rows = selectors.dues_arrears(user=request.user, filters=filters, today=today)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = selectors.dues_arrears_totals(user=request.user, filters=filters, today=today)
+    page = CountedPaginator(rows, PAGE_SIZE, count=totals["members"]).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
-        "totals": selectors.dues_arrears_totals(user=request.user, filters=filters, today=today),
+        "totals": totals,
         "query": _query(request),
         "this_month": services.current_month(),
         "can_manage": scope.can(request.user, Cap.DUES_MANAGE),

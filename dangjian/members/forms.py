@@ -7,11 +7,10 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
 
-from dangjian.core.forms import BootstrapMixin, DateInput
+from dangjian.core.forms import BootstrapMixin, DateInput, UnitChoiceField
 from dangjian.core.models import OrgUnit
+from dangjian.core.widgets import PlainNumberInput, PlainSelect, PlainSelectMultiple, PlainTextInput
 
 from .choices import ETHNIC_GROUPS, MembershipType, MemberStatus, Standing
 from .models import Member, MemberCategory
@@ -96,99 +95,8 @@ class MemberForm(BootstrapMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in MEMBER_FIELDS}
 
 
-# The member list's filters are drawn on every request of the list, one of them with an option
-# per unit of the scope (hundreds for a sub-district): these widgets write the same HTML as
-# Django's widget templates (same attributes, same escaping) in Python, without rendering a
-# template per widget and per option, which cost about a fifth of the page.
-
-
-def _attrs_html(attrs: dict[str, Any]) -> str:
-    """django/forms/widgets/attrs.html: True is a bare attribute, False is left out."""
-    return "".join(
-        f" {conditional_escape(name)}"
-        if value is True
-        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-class PlainSelectMixin:
-    """Django's select widget written without its per-option dictionaries: each choice becomes
-    an <option> directly, selected as ChoiceWidget.optgroups selects (the first match only,
-    unless several may be chosen), in optgroups where a choice is a group."""
-
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
-        built = self.build_attrs(self.attrs, attrs)  # type: ignore[attr-defined]
-        if self.allow_multiple_selected:  # type: ignore[attr-defined]
-            built["multiple"] = True
-        chosen = set(self.format_value(value))  # type: ignore[attr-defined]
-        several = self.allow_multiple_selected  # type: ignore[attr-defined]
-        has_selected = False
-        parts = [f'<select name="{conditional_escape(name)}"{_attrs_html(built)}>']
-        for option_value, option_label in self.choices:  # type: ignore[attr-defined]
-            if option_value is None:
-                option_value = ""
-            grouped = isinstance(option_label, list | tuple)
-            labelled = grouped and option_value
-            if labelled:
-                parts.append(f'<optgroup label="{conditional_escape(option_value)}">')
-            for subvalue, sublabel in option_label if grouped else [(option_value, option_label)]:
-                selected = (not has_selected or several) and str(subvalue) in chosen
-                has_selected |= selected
-                parts.append(
-                    f'<option value="{conditional_escape(str(subvalue))}"{" selected" if selected else ""}>'
-                    f"{conditional_escape(sublabel)}</option>"
-                )
-            if labelled:
-                parts.append("</optgroup>")
-        parts.append("</select>")
-        return mark_safe("\n".join(parts))
-
-
-class PlainSelect(PlainSelectMixin, forms.Select):
-    pass
-
-
-class PlainSelectMultiple(PlainSelectMixin, forms.SelectMultiple):
-    pass
-
-
-class PlainInputMixin:
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
-        shown = "" if widget["value"] is None else f' value="{conditional_escape(str(widget["value"]))}"'
-        return mark_safe(
-            f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
-            f"{shown}{_attrs_html(widget['attrs'])}>"
-        )
-
-
-class PlainTextInput(PlainInputMixin, forms.TextInput):
-    pass
-
-
-class PlainNumberInput(PlainInputMixin, forms.NumberInput):
-    pass
-
-
-# Django's ModelChoiceIterator builds a model per option and reads through `.iterator()`, a
-# server-side cursor on PostgreSQL (three round trips): these read the few columns an option
-# shows in one plain query. The fields still validate a choice against their queryset.
-
-
-class UnitChoiceIterator(forms.models.ModelChoiceIterator):
-    """The scope's units, indented by depth (a sub-district has hundreds)."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for pk, name, depth in self.queryset.values_list("pk", "name", "depth"):
-            yield (pk, f"{'　' * depth}{name}")
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    iterator = UnitChoiceIterator
+# Django's ModelChoiceIterator builds a model per option and reads through `.iterator()`: the
+# categories' options are read in one plain query (units: core.forms.UnitChoiceField).
 
 
 class CategoryChoiceIterator(forms.models.ModelChoiceIterator):

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dangjian.core.forms import BootstrapMixin, DateInput
+from dangjian.core.forms import BootstrapMixin, DateInput, UnitChoiceField
 from dangjian.core.models import OrgUnit
 
 from .choices import ETHNIC_GROUPS, ContactChannel, ContactResult, MobileDirection, MobileStatus
@@ -163,7 +163,7 @@ class ContactForm(BootstrapMixin, forms.Form):
 
 class MobileFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label="查找", required=False, max_length=40)
-    unit = forms.ModelChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部")
+    unit = UnitChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部")
     status = forms.ChoiceField(
         label="状态", choices=[*MobileStatus.choices, ("all", "全部")], required=False, initial=MobileStatus.AWAY
     )
@@ -180,7 +180,6 @@ class MobileFilterForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["unit"].label_from_instance = lambda unit: f"{'　' * unit.depth}{unit.name}"
         self.fields["q"].widget.attrs["placeholder"] = "姓名、拼音首字母、完整身份证号、手机号或地点"
         self._style()
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dangjian.core.forms import BootstrapMixin, DateInput
+from dangjian.core.forms import BootstrapMixin, DateInput, UnitChoiceField
 from dangjian.core.models import OrgUnit
 
 from .choices import ETHNIC_GROUPS, Gender, MembershipType, TransferDirection, TransferStatus
@@ -272,7 +272,7 @@ class TransferRegisterForm(BootstrapMixin, forms.Form):
 
 class TransferFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label="查找", required=False, max_length=40)
-    unit = forms.ModelChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部")
+    unit = UnitChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部")
     status = forms.ChoiceField(label="状态", choices=[("", "全部"), *TransferStatus.choices], required=False)
     expiring = forms.BooleanField(label="即将过期或已过期未报到", required=False)
     direction = forms.ChoiceField(
@@ -282,7 +282,6 @@ class TransferFilterForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["unit"].label_from_instance = lambda unit: f"{'　' * unit.depth}{unit.name}"
         self.fields["q"].widget.attrs["placeholder"] = "姓名、介绍信编号或完整身份证号"
         self._style()
 

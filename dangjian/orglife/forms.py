@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dangjian.core.forms import BootstrapMixin, DateInput
+from dangjian.core.forms import BootstrapMixin, DateInput, UnitChoiceField
 from dangjian.core.models import OrgUnit
 from dangjian.members.models import Member
 
@@ -25,10 +25,6 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
-def _unit_label(unit: OrgUnit) -> str:
-    return f"{'　' * max(0, unit.depth - 2)}{unit.name}"
 
 
 class MeetingForm(BootstrapMixin, forms.Form):
@@ -219,7 +215,9 @@ class AttendanceForm(forms.Form):
 
 class MeetingFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label="查找", required=False, max_length=40)
-    unit = forms.ModelChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部")
+    unit = UnitChoiceField(
+        indent_from=2, label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部"
+    )
     kind = forms.ChoiceField(label="会议类型", choices=[("", "全部"), *MeetingKind.choices], required=False)
     period = forms.ChoiceField(label="期间", required=False)
     status = forms.ChoiceField(label="状态", choices=[("", "全部"), *MeetingStatus.choices], required=False)
@@ -228,7 +226,6 @@ class MeetingFilterForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], today: datetime.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["unit"].label_from_instance = _unit_label
         self.fields["period"].choices = [("", "全部"), *period_choices(today)]
         self.fields["q"].widget.attrs["placeholder"] = "会议主题或地点"
         self._style()
@@ -249,12 +246,11 @@ class MeetingFilterForm(BootstrapMixin, forms.Form):
 
 class ComplianceFilterForm(BootstrapMixin, forms.Form):
     period = forms.ChoiceField(label="期间", required=False)
-    unit = forms.ModelChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False)
+    unit = UnitChoiceField(indent_from=2, label="组织", queryset=OrgUnit.objects.none(), required=False)
 
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], today: datetime.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["unit"].label_from_instance = _unit_label
         self.fields["unit"].empty_label = "全部（我的权限范围）"
         self.fields["period"].choices = period_choices(today)
         self._style()
@@ -376,7 +372,9 @@ class TaskCancelForm(BootstrapMixin, forms.Form):
 
 class TaskFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label="查找", required=False, max_length=40)
-    unit = forms.ModelChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部")
+    unit = UnitChoiceField(
+        indent_from=2, label="组织", queryset=OrgUnit.objects.none(), required=False, empty_label="全部"
+    )
     state = forms.ChoiceField(
         label="状态", choices=[("", "全部"), *TASK_STATES.items()], required=False, widget=forms.HiddenInput
     )
@@ -384,7 +382,6 @@ class TaskFilterForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["unit"].label_from_instance = _unit_label
         self.fields["q"].widget.attrs["placeholder"] = "任务或党员姓名"
         self._style()
 

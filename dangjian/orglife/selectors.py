@@ -13,10 +13,12 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from dangjian.core import scope
@@ -286,6 +288,10 @@ class BranchFacts:
     group_ids: list[int] = field(default_factory=list)
 
 
+def _active_branches(units: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
+    return units.filter(kind=OrgKind.BRANCH, status=OrgStatus.ACTIVE)
+
+
 def _branch_facts(branches: QuerySet[OrgUnit], today: datetime.date) -> list[BranchFacts]:
     """The active branches with whether a committee is in office and their active groups (two
     queries)."""
@@ -295,32 +301,35 @@ def _branch_facts(branches: QuerySet[OrgUnit], today: datetime.date) -> list[Bra
         committee__ended_on__isnull=True,
         left_on__isnull=True,
     )
-    rows = list(
-        branches.filter(kind=OrgKind.BRANCH, status=OrgStatus.ACTIVE)
-        .annotate(committee_in_office=Exists(seats))
-        .order_by("path")
-    )
+    rows = list(_active_branches(branches).annotate(committee_in_office=Exists(seats)).order_by("path"))
     facts = {branch.pk: BranchFacts(branch, branch.committee_in_office) for branch in rows}
     if facts:
-        groups = OrgUnit.objects.filter(kind=OrgKind.GROUP, status=OrgStatus.ACTIVE, parent_id__in=list(facts))
+        # The branches again as a subquery: a district has over a thousand, too many to send
+        # back as parameters.
+        groups = OrgUnit.objects.filter(
+            kind=OrgKind.GROUP, status=OrgStatus.ACTIVE, parent_id__in=_active_branches(branches).values("pk")
+        )
         for group_id, parent_id in groups.order_by("path").values_list("pk", "parent_id"):
             facts[parent_id].group_ids.append(group_id)
     return list(facts.values())
 
 
 def _held(
-    branch_ids: list[int], requirements: Iterable[Requirement]
+    branches: QuerySet[OrgUnit], facts: list[BranchFacts], requirements: Iterable[Requirement]
 ) -> tuple[dict[int, dict[str, int]], dict[tuple[int, int], int]]:
     """Meetings that count, per branch and kind (each kind in its own window), and group meetings
-    per group: two aggregate queries."""
+    per group, for the active branches of `branches` (whose `facts` were read): two aggregate
+    queries."""
     requirements = list(requirements)
     per_branch: dict[int, dict[str, int]] = defaultdict(dict)
     per_group: dict[tuple[int, int], int] = {}
-    if not branch_ids or not requirements:
+    if not facts or not requirements:
         return per_branch, per_group
     start = min(req.window.start for req in requirements)
     end = max(req.window.end for req in requirements)
-    base = Meeting.objects.filter(COUNTS_Q, branch_id__in=branch_ids, held_on__gte=start, held_on__lte=end).order_by()
+    base = Meeting.objects.filter(
+        COUNTS_Q, branch_id__in=_active_branches(branches).values("pk"), held_on__gte=start, held_on__lte=end
+    ).order_by()
     counts = {
         f"n_{req.kind}": Count(
             "pk", filter=Q(kind=req.kind, held_on__gte=req.window.start, held_on__lte=req.window.end)
@@ -385,7 +394,7 @@ class Cell:
     @property
     def td(self) -> str:
         """The cell in a branch's row of the compliance table."""
-        return mark_safe(
+        return (
             f'<td class="text-center {self.css}" data-kind="{self.kind}" data-held="{self.held}" '
             f'data-required="{self.required}" title="已开 {self.held} / 应开 {self.required}">{self.text}</td>'
         )
@@ -452,25 +461,38 @@ class Row:
     community: OrgUnit | None
     cells: list[Cell]
 
-    @property
+    # The table is read, never changed, once built: its sums are computed once (a district's
+    # table has ten thousand cells, and the page, the chart and the totals all ask).
+    @cached_property
     def required(self) -> int:
         return sum(cell.required for cell in self.cells)
 
-    @property
+    @cached_property
     def done(self) -> int:
         return sum(cell.done for cell in self.cells)
 
-    @property
+    @cached_property
     def ok(self) -> bool:
         return all(cell.ok for cell in self.cells)
 
-    @property
+    @cached_property
     def rate(self) -> float:
         return round(100 * self.done / self.required, 1) if self.required else 100.0
 
     @property
     def cells_html(self) -> str:
         return mark_safe("".join(cell.td for cell in self.cells))
+
+    def tr(self, meetings_url: str, period_key: str) -> str:
+        """The branch's row of the compliance table: its name linking to its meetings of the
+        period, a cell per kind, its rate. The URL and the period's key come escaped."""
+        name = escape(self.branch.name)
+        link = f"{meetings_url}?unit={self.branch.pk}&amp;period={period_key}"
+        return (
+            f'<tr id="branch-{self.branch.pk}" data-branch="{name}">'
+            f'<td class="text-nowrap"><a href="{link}">{name}</a></td>{self.cells_html}'
+            f'<td class="text-end{" text-success" if self.ok else ""}">{self.rate}%</td></tr>'
+        )
 
 
 @dataclass
@@ -484,7 +506,7 @@ class CommunityBlock:
     def name(self) -> str:
         return self.community.name if self.community else "其他"
 
-    @property
+    @cached_property
     def totals(self) -> list[Cell]:
         if not self.rows:
             return []
@@ -497,21 +519,35 @@ class CommunityBlock:
     def totals_html(self) -> str:
         return mark_safe("".join(cell.total_td for cell in self.totals))
 
-    @property
+    @cached_property
     def required(self) -> int:
         return sum(row.required for row in self.rows)
 
-    @property
+    @cached_property
     def done(self) -> int:
         return sum(row.done for row in self.rows)
 
-    @property
+    @cached_property
     def compliant(self) -> int:
         return sum(1 for row in self.rows if row.ok)
 
-    @property
+    @cached_property
     def rate(self) -> float:
         return round(100 * self.done / self.required, 1) if self.required else 100.0
+
+    def trs(self, meetings_url: str, period_key: str, width: int) -> str:
+        """The community's divider, its branches' rows and its totals row."""
+        name = escape(self.name)
+        anchor = self.community.pk if self.community else "other"
+        return "".join(
+            (
+                f'<tr class="table-group-divider"><th colspan="{width}" class="bg-body-tertiary">{name}</th></tr>',
+                *(row.tr(meetings_url, period_key) for row in self.rows),
+                f'<tr class="fw-semibold" id="community-{anchor}"><td class="text-nowrap">{name}合计'
+                f'<div class="small fw-normal text-body-secondary">{self.compliant}/{len(self.rows)} 个支部全部达标'
+                f'</div></td>{self.totals_html}<td class="text-end">{self.rate}%</td></tr>',
+            )
+        )
 
 
 @dataclass
@@ -523,25 +559,35 @@ class ComplianceTable:
     # The chosen period is still running: what it requires is counted up to today.
     running: bool = False
 
-    @property
+    @cached_property
     def rows(self) -> list[Row]:
         return [row for block in self.blocks for row in block.rows]
 
-    @property
+    @cached_property
     def required(self) -> int:
         return sum(block.required for block in self.blocks)
 
-    @property
+    @cached_property
     def done(self) -> int:
         return sum(block.done for block in self.blocks)
 
-    @property
+    @cached_property
     def compliant(self) -> int:
         return sum(block.compliant for block in self.blocks)
 
-    @property
+    @cached_property
     def rate(self) -> float:
         return round(100 * self.done / self.required, 1) if self.required else 100.0
+
+    def body_html(self, meetings_url: str) -> str:
+        """The table's body, a community after another: written here in one pass rather than by
+        a template loop that looks up a dozen variables a row (a district has thousands of rows).
+        Names are escaped; everything else is a number or one of the fixed words of `Cell`."""
+        width = len(self.columns) + 2
+        if not self.blocks:
+            return mark_safe(f'<tr><td colspan="{width}" class="text-body-secondary">范围内没有党支部。</td></tr>')
+        url, key = escape(meetings_url), escape(self.period.key)
+        return mark_safe("".join(block.trs(url, key, width) for block in self.blocks))
 
     def chart(self) -> dict[str, Any]:
         """The data of the bar chart: the completion rate of each community."""
@@ -579,7 +625,8 @@ def compliance_table(
     from django.utils import timezone
 
     today = today or timezone.localdate()
-    branches = scope.restrict(OrgUnit.objects.all(), user)
+    # A row shows a branch's name and links to it; its community is read from its path.
+    branches = scope.restrict(OrgUnit.objects.only("pk", "name", "path"), user)
     if unit is not None:
         branches = branches.filter(path__startswith=unit.path)
     rules = _required_rules()
@@ -587,7 +634,7 @@ def compliance_table(
         Column(rule.kind, rule.get_kind_display(), rule, requirement_for(rule, period, today), period) for rule in rules
     ]
     facts = _branch_facts(branches, today)
-    per_branch, per_group = _held([fact.branch.pk for fact in facts], [column.requirement for column in columns])
+    per_branch, per_group = _held(branches, facts, [column.requirement for column in columns])
 
     # Branches sit under a community at the third level of the tree (district, sub-district, community).
     community_ids = {_community_id(fact.branch) for fact in facts} - {None}
@@ -629,8 +676,9 @@ def owed_meetings(*, branches: QuerySet[OrgUnit], today: datetime.date) -> list[
         Requirement(rule.kind, Period.containing(today, FREQUENCY_MONTHS[rule.frequency]), rule.times)
         for rule in _required_rules()
     ]
-    facts = _branch_facts(OrgUnit.objects.filter(pk__in=branches.values("pk")), today)
-    per_branch, per_group = _held([fact.branch.pk for fact in facts], requirements)
+    branches = OrgUnit.objects.filter(pk__in=branches.values("pk"))
+    facts = _branch_facts(branches, today)
+    per_branch, per_group = _held(branches, facts, requirements)
     owed = []
     for fact in facts:
         for req in requirements:

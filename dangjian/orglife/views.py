@@ -298,7 +298,7 @@ def compliance_view(request: HttpRequest) -> HttpResponse:
         "table": table,
         "chart": table.chart(),
         "query": request.GET.urlencode(),
-        "meetings_url": reverse("orglife:meeting_list"),
+        "table_body": table.body_html(reverse("orglife:meeting_list")),
     }
     return render_page(request, "orglife/compliance.html", context, partial="results")
 

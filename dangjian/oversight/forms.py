@@ -11,7 +11,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dangjian.core.forms import BootstrapMixin
+from dangjian.core.forms import BootstrapMixin, UnitChoiceField
 from dangjian.core.models import OrgUnit, User
 
 from .choices import ActionKind, CaseKind, CaseOutcome, CaseStatus
@@ -29,16 +29,13 @@ def _person(user: User) -> str:
 class CaseFilterForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label="类型", choices=[("", "全部类型"), *CaseKind.choices], required=False)
     status = forms.ChoiceField(label="状态", choices=STATUS_CHOICES, required=False)
-    unit = forms.ModelChoiceField(
-        label="社区 / 党支部", queryset=OrgUnit.objects.none(), required=False, empty_label="全部"
-    )
+    unit = UnitChoiceField(label="社区 / 党支部", queryset=OrgUnit.objects.none(), required=False, empty_label="全部")
     assignee = forms.ModelChoiceField(label="责任人", queryset=User.objects.none(), required=False, empty_label="全部")
     scan = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], assignees: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["unit"].label_from_instance = lambda unit: f"{'　' * unit.depth}{unit.name}"
         self.fields["assignee"].queryset = assignees
         self.fields["assignee"].label_from_instance = _person
         self.fields["status"].initial = "open"
@@ -158,7 +155,7 @@ class MonthField(forms.CharField):
 
 
 class ScanStartForm(BootstrapMixin, forms.Form):
-    unit = forms.ModelChoiceField(
+    unit = UnitChoiceField(
         label="扫描范围",
         queryset=OrgUnit.objects.none(),
         empty_label=None,
@@ -169,7 +166,6 @@ class ScanStartForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["unit"].label_from_instance = lambda unit: f"{'　' * unit.depth}{unit.name}"
         if not self.is_bound:
             today = timezone.localdate().replace(day=1)
             last = (today - datetime.timedelta(days=1)).replace(day=1)

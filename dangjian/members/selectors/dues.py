@@ -387,16 +387,14 @@ def dues_arrears(
 def dues_arrears_totals(
     *, user: User, filters: ArrearsFilters | None = None, today: datetime.date | None = None
 ) -> dict[str, Any]:
-    """Members, months and amount of the same arrears list, in one query."""
+    """Members, months and amount of the same arrears list, in one query over its rows (the
+    members counted are the list's rows: the page is told its count from here)."""
     filters = filters or ArrearsFilters()
-    months = _arrears_months(user, filters, today)
-    if filters.min_months > 1:  # only members owing at least that many months
-        months = months.filter(member_id__in=_grouped(months, filters).values("member_id"))
-    totals = months.aggregate(
-        members=Count("member_id", distinct=True), months=Count("pk"), owed=Sum("amount_due", output_field=MONEY)
+    totals = _grouped(_arrears_months(user, filters, today), filters).aggregate(
+        n_members=Count("member_id"), n_months=Sum("months"), n_owed=Sum("owed", output_field=MONEY)
     )
     return {
-        "members": totals["members"] or 0,
-        "months": totals["months"] or 0,
-        "owed": to_fen(totals["owed"] or ZERO),
+        "members": totals["n_members"] or 0,
+        "months": totals["n_months"] or 0,
+        "owed": to_fen(totals["n_owed"] or ZERO),
     }

@@ -15,6 +15,7 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from dangjian.core.tests.scope_matrix import iter_routes
+from dangjian.members.dues_views import PAGE_SIZE
 from dangjian.members.models import DuesBase, DuesMonth, DuesPayment, DuesRelief, DuesRule, Member
 from dangjian.members.services import dues as services
 from dangjian.members.services.dues import month_label, shift_month
@@ -506,6 +507,27 @@ def test_the_arrears_list_costs_the_same_queries_for_few_and_many(world, login):
         owe(make_member(world.units["B1b" if index % 2 else "B1"], f"多欠{index}"), 1 + index % 7)
     assert count() == few
     assert client.get(url).context["totals"]["members"] == 21
+
+
+def test_the_arrears_totals_count_the_rows_listed_and_page_them(world, login):
+    """The page is told its count by the totals: the same rows, whatever the filter."""
+    client = login(world.personas["community_secretary"])
+    url = reverse("members:dues_arrears")
+    owed = [1 + index % 4 for index in range(PAGE_SIZE + 5)]
+    for index, months in enumerate(owed):
+        owe(make_member(world.units["B1"], f"分页{index}"), months)
+    owe(make_member(world.units["B2"], "范围外"), 9)
+    for least in (1, 3, 5):
+        expected = [months for months in owed if months >= least]
+        listed = []
+        for number in (1, 2):
+            context = client.get(url, {"min_months": str(least), "page": number}).context
+            page = context["page"]
+            assert page.paginator.count == context["totals"]["members"] == len(expected)
+            if number <= page.paginator.num_pages:
+                listed += [row["member__name"] for row in page]
+        assert len(set(listed)) == len(expected)
+        assert context["totals"]["months"] == sum(expected)
 
 
 def test_the_relief_list_costs_the_same_queries_for_few_and_many(world, login):

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core import scope
-from dangjian.members.forms import MemberFilterForm, PlainNumberInput, PlainSelect, PlainSelectMultiple, PlainTextInput
+from dangjian.core.widgets import PlainNumberInput, PlainSelect, PlainSelectMultiple, PlainTextInput
+from dangjian.members.forms import MemberFilterForm
 from dangjian.members.models import Member, MemberCategory
 from dangjian.members.selectors.registry import active_categories
 from dangjian.members.tests.factories import make_member
