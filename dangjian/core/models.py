@@ -145,6 +145,8 @@ class OrgUnit(models.Model):
         indexes = [
             # varchar_pattern_ops lets PostgreSQL use the index for LIKE 'prefix%'.
             models.Index(fields=["path"], name="orgunit_path_prefix", opclasses=["varchar_pattern_ops"]),
+            # ORDER BY path (the tree's order, and the member list's first key) in index order.
+            models.Index(fields=["path"], name="orgunit_path_order"),
             models.Index(fields=["kind", "status"], name="orgunit_kind_status"),
         ]
 

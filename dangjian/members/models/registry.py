@@ -184,6 +184,8 @@ class Member(PersonIdentityMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="members",
         limit_choices_to={"kind": OrgKind.BRANCH},
+        # Indexed by member_branch_status and member_branch_initials, which lead with it.
+        db_index=False,
     )
     group = models.ForeignKey(
         OrgUnit,
@@ -212,6 +214,10 @@ class Member(PersonIdentityMixin, models.Model):
         ordering = ["branch__path", "name_initials", "pk"]
         indexes = [
             models.Index(fields=["branch", "status"], name="member_branch_status"),
+            # The list's order within a branch: a page of a district's or a sub-district's
+            # members is read branch after branch in order (with orgunit_path_order) instead of
+            # sorting every member in scope.
+            models.Index(fields=["branch", "name_initials", "id"], name="member_branch_initials"),
             models.Index(fields=["status", "standing"], name="member_status_standing"),
             models.Index(fields=["join_date"], name="member_join_date"),
             models.Index(fields=["birth_date"], name="member_birth_date"),
