@@ -44,6 +44,9 @@ class CheckedRow:
     member: Member | None = None
     member_version: int | None = None
     changes: list[str] = field(default_factory=list)
+    # A new row's member as the page's form built it from the row (the birth date read from the
+    # ID number): written as it is, not built and derived a second time.
+    built: Member | None = None
 
 
 @dataclass
@@ -267,6 +270,7 @@ def check_sheet(sheet: SheetData, *, root: OrgUnit | None, progress: Callable[[i
                     member=member,
                     member_version=version,
                     changes=changes,
+                    built=form.instance if snapshot is None else None,
                 )
             )
         else:

@@ -79,21 +79,28 @@ class NumbersTaken(ValidationError):
 
 @transaction.atomic
 def members_create_bulk(
-    *, by: User | None, rows: Iterable[tuple[dict[str, Any], Iterable[MemberCategory]]]
+    *, by: User | None, rows: Iterable[tuple[dict[str, Any] | Member, Iterable[MemberCategory]]]
 ) -> list[Member]:
     """Register many members at once, already checked by the page's form (an import): the same
-    rows, derived fields and history as member_create, written a batch per statement. A number
-    registered meanwhile raises NumbersTaken naming it, and nothing is written."""
+    rows, derived fields and history as member_create, written a batch per statement. A row is
+    the fields of `MEMBER_FIELDS`, or the unsaved member the page's form built from them (its
+    `instance`, written as it is). A number registered meanwhile raises NumbersTaken naming it,
+    and nothing is written."""
     from django.utils import timezone
 
     now = timezone.now()
     members: list[Member] = []
     chosen: list[list[MemberCategory]] = []
     for fields, categories in rows:
-        unknown = set(fields) - set(MEMBER_FIELDS)
-        if unknown:
-            raise ValueError(f"members_create_bulk cannot set {sorted(unknown)}")
-        member = Member(**fields)
+        if isinstance(fields, Member):
+            if not fields._state.adding:
+                raise ValueError("members_create_bulk writes new members only")
+            member = fields
+        else:
+            unknown = set(fields) - set(MEMBER_FIELDS)
+            if unknown:
+                raise ValueError(f"members_create_bulk cannot set {sorted(unknown)}")
+            member = Member(**fields)
         member.prepare_derived()
         members.append(member)
         chosen.append(list(categories))
