@@ -318,8 +318,8 @@ def _held(
     branches: QuerySet[OrgUnit], facts: list[BranchFacts], requirements: Iterable[Requirement]
 ) -> tuple[dict[int, dict[str, int]], dict[tuple[int, int], int]]:
     """Meetings that count, per branch and kind (each kind in its own window), and group meetings
-    per group, for the active branches of `branches` (whose `facts` were read): two aggregate
-    queries."""
+    per group, for the branches of `facts` (read from `branches`, which the queries take as a
+    subquery): two aggregate queries, none when there is no branch or no rule."""
     requirements = list(requirements)
     per_branch: dict[int, dict[str, int]] = defaultdict(dict)
     per_group: dict[tuple[int, int], int] = {}
@@ -403,9 +403,9 @@ class Cell:
     def total_td(self) -> str:
         """The cell in a community's totals row."""
         if not self.applies:
-            return mark_safe('<td class="text-center text-body-secondary">—</td>')
+            return '<td class="text-center text-body-secondary">—</td>'
         css = "text-success" if self.ok else "text-danger"
-        return mark_safe(f'<td class="text-center {css}">{self.held}/{self.required}</td>')
+        return f'<td class="text-center {css}">{self.held}/{self.required}</td>'
 
 
 def _cell(facts: BranchFacts, req: Requirement, per_branch, per_group) -> Cell:
@@ -479,10 +479,6 @@ class Row:
     def rate(self) -> float:
         return round(100 * self.done / self.required, 1) if self.required else 100.0
 
-    @property
-    def cells_html(self) -> str:
-        return mark_safe("".join(cell.td for cell in self.cells))
-
     def tr(self, meetings_url: str, period_key: str) -> str:
         """The branch's row of the compliance table: its name linking to its meetings of the
         period, a cell per kind, its rate. The URL and the period's key come escaped."""
@@ -490,7 +486,7 @@ class Row:
         link = f"{meetings_url}?unit={self.branch.pk}&amp;period={period_key}"
         return (
             f'<tr id="branch-{self.branch.pk}" data-branch="{name}">'
-            f'<td class="text-nowrap"><a href="{link}">{name}</a></td>{self.cells_html}'
+            f'<td class="text-nowrap"><a href="{link}">{name}</a></td>{"".join(cell.td for cell in self.cells)}'
             f'<td class="text-end{" text-success" if self.ok else ""}">{self.rate}%</td></tr>'
         )
 
@@ -515,10 +511,6 @@ class CommunityBlock:
             for cells in zip(*(row.cells for row in self.rows), strict=True)
         ]
 
-    @property
-    def totals_html(self) -> str:
-        return mark_safe("".join(cell.total_td for cell in self.totals))
-
     @cached_property
     def required(self) -> int:
         return sum(row.required for row in self.rows)
@@ -539,13 +531,14 @@ class CommunityBlock:
         """The community's divider, its branches' rows and its totals row."""
         name = escape(self.name)
         anchor = self.community.pk if self.community else "other"
+        totals = "".join(cell.total_td for cell in self.totals)
         return "".join(
             (
                 f'<tr class="table-group-divider"><th colspan="{width}" class="bg-body-tertiary">{name}</th></tr>',
                 *(row.tr(meetings_url, period_key) for row in self.rows),
                 f'<tr class="fw-semibold" id="community-{anchor}"><td class="text-nowrap">{name}合计'
                 f'<div class="small fw-normal text-body-secondary">{self.compliant}/{len(self.rows)} 个支部全部达标'
-                f'</div></td>{self.totals_html}<td class="text-end">{self.rate}%</td></tr>',
+                f'</div></td>{totals}<td class="text-end">{self.rate}%</td></tr>',
             )
         )
 

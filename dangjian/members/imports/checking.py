@@ -45,7 +45,7 @@ class CheckedRow:
     member_version: int | None = None
     changes: list[str] = field(default_factory=list)
     # A new row's member as the page's form built it from the row (the birth date read from the
-    # ID number): written as it is, not built and derived a second time.
+    # ID number): written as it is, not built again.
     built: Member | None = None
 
 

@@ -37,7 +37,7 @@ def write_rows(check: Check, *, by: User | None, progress: Callable[[int], None]
     with transaction.atomic():
         if new:
             try:
-                services.members_create_bulk(by=by, rows=[(row.built or row.fields, row.categories) for row in new])
+                services.members_create_bulk(by=by, rows=[(row.built, row.categories) for row in new])
             except services.NumbersTaken as taken:
                 title = column_title("id_number")
                 raise RowRefused(

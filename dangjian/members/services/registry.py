@@ -78,29 +78,21 @@ class NumbersTaken(ValidationError):
 
 
 @transaction.atomic
-def members_create_bulk(
-    *, by: User | None, rows: Iterable[tuple[dict[str, Any] | Member, Iterable[MemberCategory]]]
-) -> list[Member]:
-    """Register many members at once, already checked by the page's form (an import): the same
-    rows, derived fields and history as member_create, written a batch per statement. A row is
-    the fields of `MEMBER_FIELDS`, or the unsaved member the page's form built from them (its
-    `instance`, written as it is). A number registered meanwhile raises NumbersTaken naming it,
-    and nothing is written."""
+def members_create_bulk(*, by: User | None, rows: Iterable[tuple[Member, Iterable[MemberCategory]]]) -> list[Member]:
+    """Register many members at once, already checked by the page's form (an import): each row
+    is the unsaved member the form built (its `instance`, written as it is, the birth date the
+    form read from the ID number included) with its categories. The same rows and derived fields
+    as member_create, and one "created" history record a member holding its categories, written
+    a batch per statement. A number registered meanwhile
+    raises NumbersTaken naming it, and nothing is written."""
     from django.utils import timezone
 
     now = timezone.now()
     members: list[Member] = []
     chosen: list[list[MemberCategory]] = []
-    for fields, categories in rows:
-        if isinstance(fields, Member):
-            if not fields._state.adding:
-                raise ValueError("members_create_bulk writes new members only")
-            member = fields
-        else:
-            unknown = set(fields) - set(MEMBER_FIELDS)
-            if unknown:
-                raise ValueError(f"members_create_bulk cannot set {sorted(unknown)}")
-            member = Member(**fields)
+    for member, categories in rows:
+        if not member._state.adding:
+            raise ValueError("members_create_bulk writes new members only")
         member.prepare_derived()
         members.append(member)
         chosen.append(list(categories))
