@@ -73,6 +73,8 @@ def test_community_secretary_works_a_six_month_case_to_an_outcome(
 
     # Closed as resumed, with a note; the confirmation is accepted.
     page.locator("#action-close").get_by_role("button", name="展开").click()
+    # The form slides open: its fields and button are used once the transition has ended.
+    expect(page.locator("#form-close")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     page.locator("#id_close_outcome").select_option("resumed")
     page.locator("#id_close_note").fill("本人已参加本月主题党日，恢复正常组织生活。")
     page.once("dialog", lambda dialog: dialog.accept())
