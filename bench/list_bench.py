@@ -5,12 +5,13 @@ through the same connection, rows fetched).
 
 Both pages are requested through Django's test client in this process (middleware, session,
 templates: the whole request), with no network in between; each side's figure is the median of
-`repeats` runs after one warm-up."""
+`repeats` rounds after one warm-up, the sides taking turns within each round."""
 
 from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
@@ -31,20 +32,18 @@ class Recorder:
         return execute(sql, params, many, context)
 
 
-def timed_get(client: Client, path: str, params: dict[str, str], repeats: int) -> tuple[list[float], int, int]:
-    """Seconds of each of `repeats` requests after a warm-up, the status and the query count."""
+def checked_get(client: Client, path: str, params: dict[str, str]) -> int:
+    """The query count of one request (after a warm-up request that must answer 200)."""
     response = client.get(path, params)
     if response.status_code != 200:
         raise AssertionError(f"{path} answered {response.status_code}")
-    recorder = Recorder()
-    with connection.execute_wrapper(recorder):
-        client.get(path, params)
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        client.get(path, params)
-        times.append(time.perf_counter() - started)
-    return times, response.status_code, len(recorder.statements)
+    return len(page_statements(client, path, params))
+
+
+def seconds(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
 
 
 def page_statements(client: Client, path: str, params: dict[str, str]) -> list[tuple[str, Any]]:
@@ -54,21 +53,16 @@ def page_statements(client: Client, path: str, params: dict[str, str]) -> list[t
     return recorder.statements
 
 
-def replay(statements: list[tuple[str, Any]], repeats: int) -> list[float]:
-    times = []
-    for _ in range(repeats + 1):
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # psycopg's own cursor: no Django wrapper in between
-            for sql, params in statements:
-                raw.execute(sql, params)
-                if raw.description is not None:
-                    raw.fetchall()
-        times.append(time.perf_counter() - started)
-    return times[1:]
+def replay(statements: list[tuple[str, Any]]) -> None:
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor: no Django wrapper in between
+        for sql, params in statements:
+            raw.execute(sql, params)
+            if raw.description is not None:
+                raw.fetchall()
 
 
-def run(*, user, repeats: int = 20) -> dict[str, Any]:
+def run(*, user, repeats: int = 30) -> dict[str, Any]:
     from django.urls import reverse
 
     from dangjian.members.models import Member
@@ -80,11 +74,18 @@ def run(*, user, repeats: int = 20) -> dict[str, Any]:
     if not user.is_staff:
         type(user).objects.filter(pk=user.pk).update(is_staff=True)
 
-    ours, _, our_queries = timed_get(client, page_path, PAGE_FILTER, repeats)
-    theirs, _, their_queries = timed_get(client, admin_path, ADMIN_FILTER, repeats)
-    statements = page_statements(client, page_path, PAGE_FILTER)
+    our_queries = checked_get(client, page_path, PAGE_FILTER)
+    their_queries = checked_get(client, admin_path, ADMIN_FILTER)
     # Every statement of the request, the session and user lookups included.
-    limit = replay(statements, repeats)
+    statements = page_statements(client, page_path, PAGE_FILTER)
+    replay(statements)
+    # The three sides take turns, one request each per round, so that a slower spell of the
+    # machine falls on all three rather than on whichever side was running.
+    ours, theirs, limit = [], [], []
+    for _ in range(repeats):
+        ours.append(seconds(lambda: client.get(page_path, PAGE_FILTER)))
+        theirs.append(seconds(lambda: client.get(admin_path, ADMIN_FILTER)))
+        limit.append(seconds(lambda: replay(statements)))
 
     from dangjian.core import scope
 

@@ -199,6 +199,18 @@ def restrict(queryset: QuerySet[M], user: User | Any) -> QuerySet[M]:
     return queryset.filter(**{f"{path_lookup}__startswith": grant.org_unit.path})
 
 
+def at_grant_unit(queryset: QuerySet[M], user: User | Any, field: str = "org_unit") -> QuerySet[M]:
+    """The rows of `queryset` attached by `field` to the active grant's own unit. That unit is
+    the root of the scope, so its rows are inside it with no path to compare (no join). Members
+    and residents get those of their rows that `restrict` lets them see; anyone without a grant
+    gets `restrict` alone (nothing, or everything for a superuser)."""
+    grant = active_grant(user)
+    if grant is None:
+        return restrict(queryset, user)
+    at_unit = queryset.filter(**{f"{field}_id": grant.org_unit_id})
+    return restrict(at_unit, user) if grant.role in SELF_ROLES else at_unit
+
+
 def get_or_404(queryset: QuerySet[M], user: User | Any, **lookup: Any) -> M:
     """The object matching `lookup` inside the user's scope, or 404."""
     try:

@@ -467,11 +467,7 @@ def run_figures(run: ScanRun) -> list[tuple[str, str, int]]:
 
 def reminders(*, user: User) -> QuerySet[Reminder]:
     """The user's own current reminders of the active grant: never anyone else's."""
-    rows = scope.restrict(Reminder.objects.all(), user).filter(user=user, resolved_at__isnull=True)
-    grant = scope.active_grant(user)
-    if grant is not None:
-        rows = rows.filter(org_unit_id=grant.org_unit_id)
-    return rows
+    return scope.at_grant_unit(Reminder.objects.all(), user).filter(user=user, resolved_at__isnull=True)
 
 
 def reminder_get(*, user: User, pk: Any) -> Reminder:

@@ -226,6 +226,22 @@ def test_a_user_with_two_grants_gets_each_grants_reminders(world):
     assert units == {"翠湖社区党总支", "翠湖第二支部"}
 
 
+def test_each_grant_sees_and_counts_only_its_own_units_reminders_without_a_join(world):
+    from dangjian.core.tests.factories import grant
+    from dangjian.oversight.selectors import reminders, unread_count
+
+    user = world.personas["branch_secretary"]
+    grant(user, "branch_secretary", world.units["B1b"])
+    refresh_reminders(user=user)
+    for chosen in scope.user_grants(User.objects.get(pk=user.pk)):
+        acting = User.objects.get(pk=user.pk)
+        scope.set_active_grant(acting, chosen.pk)
+        expected = current(user).filter(org_unit=chosen.org_unit)
+        assert set(reminders(user=acting)) == set(expected) and expected.exists()
+        assert unread_count(user=acting) == expected.filter(read_at__isnull=True).count()
+        assert "JOIN" not in str(reminders(user=acting).query)
+
+
 # --- The digest mail ---------------------------------------------------------------------------
 
 
