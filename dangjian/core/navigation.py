@@ -183,7 +183,7 @@ class NavEntry:
 
 @lru_cache(maxsize=512)
 def _url(name: str, prefix: str, urlconf: str) -> str:
-    return reverse(name, urlconf=urlconf)
+    return reverse(name, urlconf=urlconf)  # `prefix` is the current script prefix: reverse adds it
 
 
 def nav_url(name: str) -> str:
@@ -193,12 +193,14 @@ def nav_url(name: str) -> str:
 
 
 def nav_entries(user, path: str) -> list[NavEntry]:
-    """The entries the user sees, grouped, with the one `path` belongs to marked active."""
+    """The entries the user sees, grouped, with the one `path` (inside the application, without
+    the script prefix: `request.path_info`) belongs to marked active."""
     entries: list[tuple[NavEntry, str]] = []
     matched: list[tuple[int, int]] = []  # (prefix length, entry index) of each entry the path matches
+    script_prefix = get_script_prefix()
     for item in visible_items(user):
         url = nav_url(item.url_name)
-        prefix = item.prefix or url
+        prefix = item.prefix or "/" + url.removeprefix(script_prefix)
         if re.match(prefix, path) if prefix.endswith("$") else path.startswith(prefix):
             matched.append((len(prefix), len(entries)))
         entries.append((NavEntry(item.label, item.icon, url), item.group))
@@ -235,7 +237,7 @@ class NavBar:
 
     @cached_property
     def entries(self) -> list[NavEntry]:
-        return nav_entries(self.request.user, self.request.path)
+        return nav_entries(self.request.user, self.request.path_info)
 
     def __str__(self) -> SafeString:
         return mark_safe("".join(_entry_html(entry) for entry in self.entries))

@@ -375,6 +375,25 @@ def test_the_navigation_groups_entries_and_keeps_single_ones_plain(world, login)
     assert 'class="dropdown-item" href=""' not in member_body
 
 
+def test_the_navigation_follows_the_script_prefix_it_is_served_under(world, login):
+    from django.urls import get_script_prefix, set_script_prefix
+
+    client = login(world.personas["community_secretary"])
+    before = get_script_prefix()
+    try:
+        # What the WSGI handler does for an application served under /dangjian/ (the test
+        # client leaves the prefix alone).
+        set_script_prefix("/dangjian/")
+        served = client.get("/members/", SCRIPT_NAME="/dangjian").content.decode()
+        set_script_prefix("/")
+        plain = client.get("/members/").content.decode()
+    finally:
+        set_script_prefix(before)
+    assert 'class="dropdown-item active" href="/dangjian/members/" aria-current="page"' in served
+    assert 'class="nav-link" href="/dangjian/"' in served
+    assert 'class="dropdown-item active" href="/members/" aria-current="page"' in plain
+
+
 def test_every_area_has_its_entry_in_the_navigation(world, login):
     body = login(world.personas["district_organizer"]).get(reverse("core:home")).content.decode()
     for url_name in (
