@@ -477,7 +477,7 @@ class Row:
 
     @cached_property
     def rate(self) -> float:
-        return round(100 * self.done / self.required, 1) if self.required else 100.0
+        return _rate(self.done, self.required)
 
     def tr(self, meetings_url: str, period_key: str) -> str:
         """The branch's row of the compliance table: its name linking to its meetings of the
@@ -525,7 +525,7 @@ class CommunityBlock:
 
     @cached_property
     def rate(self) -> float:
-        return round(100 * self.done / self.required, 1) if self.required else 100.0
+        return _rate(self.done, self.required)
 
     def trs(self, meetings_url: str, period_key: str, width: int) -> str:
         """The community's divider, its branches' rows and its totals row."""
@@ -570,7 +570,7 @@ class ComplianceTable:
 
     @cached_property
     def rate(self) -> float:
-        return round(100 * self.done / self.required, 1) if self.required else 100.0
+        return _rate(self.done, self.required)
 
     def body_html(self, meetings_url: str) -> str:
         """The table's body, a community after another: written here in one pass rather than by
@@ -583,11 +583,46 @@ class ComplianceTable:
         return mark_safe("".join(block.trs(url, key, width) for block in self.blocks))
 
     def chart(self) -> dict[str, Any]:
-        """The data of the bar chart: the completion rate of each community."""
+        """The data of the bar chart: the completion rate of each community, or, when there are
+        more communities than a chart can name (a district has some 250), of each sub-district,
+        or of each district above that. Branches outside any community are one bar, 其他."""
+        levels = [(depth, label, self._rolled_up(depth)) for depth, label in CHART_LEVELS]
+        depth, label, groups = next((level for level in levels if len(level[2]) <= CHART_BARS), levels[-1])
+        if depth == COMMUNITY_DEPTH:
+            names = {block.community.pk: block.community.name for block in self.blocks if block.community is not None}
+        else:
+            units = OrgUnit.objects.filter(pk__in=[key for key in groups if key is not None])
+            names = dict(units.values_list("pk", "name"))
         return {
-            "categories": [block.name for block in self.blocks],
-            "series": [{"name": "完成率（%）", "data": [block.rate for block in self.blocks]}],
+            "title": f"各{label}应开会议完成率",
+            "categories": [names.get(key, "") if key is not None else "其他" for key in groups],
+            "series": [{"name": "完成率（%）", "data": [_rate(done, required) for done, required in groups.values()]}],
         }
+
+    def _rolled_up(self, depth: int) -> dict[int | None, tuple[int, int]]:
+        """Meetings held and required, summed per unit at `depth` (per community at its own)."""
+        groups: dict[int | None, tuple[int, int]] = {}
+        for block in self.blocks:
+            key = _segment(block.community.path, depth) if block.community is not None else None
+            done, required = groups.get(key, (0, 0))
+            groups[key] = (done + block.done, required + block.required)
+        return groups
+
+
+# The chart's bars: per community while there are at most CHART_BARS of them, else per unit of
+# the level above (depths in the tree: district 0, sub-district 1, community 2).
+CHART_BARS = 30
+COMMUNITY_DEPTH = 2
+CHART_LEVELS = ((COMMUNITY_DEPTH, "社区"), (1, "街道"), (0, "区"))
+
+
+def _rate(done: int, required: int) -> float:
+    return round(100 * done / required, 1) if required else 100.0
+
+
+def _segment(path: str, depth: int) -> int:
+    """The id of the unit at `depth` on a materialized path ("00000001.00000002.…")."""
+    return int(path.split(".")[depth])
 
 
 def requirement_for(rule: MeetingRule, period: Period, today: datetime.date | None = None) -> Requirement:

@@ -155,7 +155,11 @@ def test_the_compliance_table_counts_exactly(known, django_assert_max_num_querie
     assert (first.done, first.required) == (5, 10)
     assert block.required == 20 and block.done == 8 and block.rate == 40.0
     assert table.running and block.compliant == 0
-    assert table.chart() == {"categories": ["翠湖社区"], "series": [{"name": "完成率（%）", "data": [block.rate]}]}
+    assert table.chart() == {
+        "title": "各社区应开会议完成率",
+        "categories": ["翠湖社区"],
+        "series": [{"name": "完成率（%）", "data": [block.rate]}],
+    }
 
 
 def test_the_quarter_once_ended_requires_all_its_months(known):
@@ -208,6 +212,33 @@ def test_the_table_stays_inside_the_scope(known):
     district = compliance_table(user=known.personas["district_organizer"], period=Period.parse("2026-Q2"), today=TODAY)
     assert {block.name for block in district.blocks} == {"翠湖社区", "松涛社区"}
     assert cells(district, known.units["B2"])["themed_day"] == "1/2"
+
+
+def test_the_chart_rolls_communities_up_a_level_when_they_are_more_than_it_can_name(known, monkeypatch):
+    from dangjian.core.tests.factories import make_unit as unit
+
+    make_branch(unit(OrgKind.COMMUNITY, known.units["S1"], name="东湖新社区"), "东湖新支部", seats=1)
+    table = compliance_table(user=known.personas["district_organizer"], period=Period.parse("2026-Q2"), today=TODAY)
+    blocks = {block.name: block for block in table.blocks}
+    assert set(blocks) == {"翠湖社区", "东湖新社区", "松涛社区"}
+
+    def rate(*names: str) -> float:
+        done, required = sum(blocks[n].done for n in names), sum(blocks[n].required for n in names)
+        return round(100 * done / required, 1)
+
+    by_community = table.chart()
+    assert by_community["title"] == "各社区应开会议完成率" and len(by_community["categories"]) == 3
+    monkeypatch.setattr(selectors, "CHART_BARS", 2)
+    by_subdistrict = table.chart()
+    assert by_subdistrict["title"] == "各街道应开会议完成率"
+    assert dict(zip(by_subdistrict["categories"], by_subdistrict["series"][0]["data"], strict=True)) == {
+        "东湖街道": rate("翠湖社区", "东湖新社区"),
+        "南山街道": rate("松涛社区"),
+    }
+    monkeypatch.setattr(selectors, "CHART_BARS", 1)
+    by_district = table.chart()
+    assert by_district["title"] == "各区应开会议完成率"
+    assert by_district["categories"] == ["示范区"] and by_district["series"][0]["data"] == [table.rate]
 
 
 def _branches(world, count: int):
