@@ -36,6 +36,11 @@ def path_segment(pk: int) -> str:
     return f"{pk:0{PATH_SEGMENT_WIDTH}d}."
 
 
+def path_ids(path: str) -> list[int]:
+    """The primary keys on a materialized path, from the top of the tree down to its unit."""
+    return [int(segment) for segment in path.split(".") if segment]
+
+
 def add_years(day: datetime.date, years: int) -> datetime.date:
     """The same calendar day `years` later (29 February falls back to 28 February)."""
     try:
@@ -188,7 +193,7 @@ class OrgUnit(models.Model):
 
     def ancestors(self) -> OrgUnitQuerySet:
         """The units above this one, from the top down (one query, from the path)."""
-        pks = [int(segment) for segment in self.path.split(".") if segment][:-1]
+        pks = path_ids(self.path)[:-1]
         return OrgUnit.objects.filter(pk__in=pks).order_by("depth")
 
 

@@ -23,7 +23,7 @@ from django.utils.safestring import mark_safe
 
 from dangjian.core import scope
 from dangjian.core.choices import OrgKind, OrgStatus
-from dangjian.core.models import CommitteeSeat, OrgUnit, User
+from dangjian.core.models import CommitteeSeat, OrgUnit, User, path_ids
 from dangjian.members.models import Member
 
 from .choices import FREQUENCY_MONTHS, AttendanceStatus, MeetingKind, MeetingStatus, TaskStatus
@@ -603,7 +603,7 @@ class ComplianceTable:
         """Meetings held and required, summed per unit at `depth` (per community at its own)."""
         groups: dict[int | None, tuple[int, int]] = {}
         for block in self.blocks:
-            key = _segment(block.community.path, depth) if block.community is not None else None
+            key = path_ids(block.community.path)[depth] if block.community is not None else None
             done, required = groups.get(key, (0, 0))
             groups[key] = (done + block.done, required + block.required)
         return groups
@@ -618,11 +618,6 @@ CHART_LEVELS = ((COMMUNITY_DEPTH, "社区"), (1, "街道"), (0, "区"))
 
 def _rate(done: int, required: int) -> float:
     return round(100 * done / required, 1) if required else 100.0
-
-
-def _segment(path: str, depth: int) -> int:
-    """The id of the unit at `depth` on a materialized path ("00000001.00000002.…")."""
-    return int(path.split(".")[depth])
 
 
 def requirement_for(rule: MeetingRule, period: Period, today: datetime.date | None = None) -> Requirement:
@@ -679,8 +674,8 @@ def compliance_table(
 
 
 def _community_id(branch: OrgUnit) -> int | None:
-    segments = [segment for segment in branch.path.split(".") if segment]
-    return int(segments[2]) if len(segments) > 3 else None
+    ids = path_ids(branch.path)
+    return ids[COMMUNITY_DEPTH] if len(ids) > COMMUNITY_DEPTH + 1 else None
 
 
 # --- What a branch still owes (for the reminders) ----------------------------------------------

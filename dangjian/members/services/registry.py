@@ -83,8 +83,8 @@ def members_create_bulk(*, by: User | None, rows: Iterable[tuple[Member, Iterabl
     is the unsaved member the form built (its `instance`, written as it is, the birth date the
     form read from the ID number included) with its categories. The same rows and derived fields
     as member_create, and one "created" history record a member holding its categories, written
-    a batch per statement. A number registered meanwhile
-    raises NumbersTaken naming it, and nothing is written."""
+    a batch per statement. A number registered meanwhile raises NumbersTaken naming it, and
+    nothing is written."""
     from django.utils import timezone
 
     now = timezone.now()
