@@ -13,7 +13,7 @@ way, without making a model instance for each.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connections, models, router
@@ -54,13 +54,25 @@ def _copy_statement(connection, meta, columns: Sequence[str]) -> str:
     return f"COPY {quote(meta.db_table)} ({', '.join(quote(column) for column in columns)}) FROM STDIN"
 
 
-def insert_rows(model: type[models.Model], objects: Sequence[models.Model], *, batch_size: int = BATCH) -> None:
-    """Insert `objects` (new instances of `model`) and set their primary keys."""
+def insert_rows(
+    model: type[models.Model],
+    objects: Sequence[models.Model],
+    *,
+    prepare: Callable[[models.Model], None] | None = None,
+    batch_size: int = BATCH,
+) -> None:
+    """Insert `objects` (new instances of `model`) and set their primary keys. `prepare`, when
+    given, is called on each instance just before its row is sent: on PostgreSQL the database
+    writes the rows already sent (their indexes above all) while the next ones are prepared,
+    instead of waiting for all of them to be."""
     if not objects:
         return
     alias = router.db_for_write(model)
     connection = connections[alias]
     if connection.vendor != "postgresql":
+        if prepare is not None:
+            for instance in objects:
+                prepare(instance)
         model._default_manager.using(alias).bulk_create(objects, batch_size=batch_size)
         return
     meta = model._meta
@@ -76,6 +88,8 @@ def insert_rows(model: type[models.Model], objects: Sequence[models.Model], *, b
         for start in range(0, len(objects), batch_size):
             with cursor.cursor.copy(statement) as copy:
                 for instance in objects[start : start + batch_size]:
+                    if prepare is not None:
+                        prepare(instance)
                     for field in auto_now:
                         field.pre_save(instance, add=True)
                     copy.write_row(

@@ -252,7 +252,8 @@ def test_the_creation_record_holds_the_path(world):
     assert record.path == world.units["G1"].path and record.district_id == world.units["D1"].pk
 
 
-def test_insert_rows_gives_keys_and_writes_what_save_would(world):
+@pytest.mark.parametrize("as_sent", [False, True], ids=["prepared before", "prepared as each row is sent"])
+def test_insert_rows_gives_keys_and_writes_what_save_would(world, as_sent):
     from dangjian.core.bulk import insert_rows
     from dangjian.members.models import Member
     from dangjian.members.tests.factories import id_number
@@ -267,9 +268,10 @@ def test_insert_rows_gives_keys_and_writes_what_save_would(world):
             join_date=datetime.date(2000, 7, 1),
             branch=world.units["B1"],
         )
-        member.prepare_derived()
+        if not as_sent:
+            member.prepare_derived()
         members.append(member)
-    insert_rows(Member, members)
+    insert_rows(Member, members, prepare=Member.prepare_derived if as_sent else None)
     assert all(member.pk for member in members) and len({member.pk for member in members}) == 3
     stored = Member.objects.get(pk=members[1].pk)
     assert stored.id_number == members[1].id_number and stored.phone == "13700000001"

@@ -249,16 +249,16 @@ def check_sheet(sheet: SheetData, *, root: OrgUnit | None, progress: Callable[[i
         snapshot = _comparable(member) if member is not None else None
         version = member.version if member is not None else None
         data, problems = reader.data(row, member)
-        form = RowForm(data=data, instance=member, lookups=lookups, registered=holders)
+        form = RowForm(data=data, instance=member, lookups=lookups, registered=holders, id_index=index)
         valid = form.is_valid()
         row_errors: dict[str, list[str]] = {name: list(messages) for name, messages in form.errors.items()}
         for name, message in problems.items():
             row_errors[name] = [message]  # what the row named, said in its own words
         if valid and not problems:
-            cleaned = _cleaned_comparable(form)
             if snapshot is None:
                 kind, changes = NEW, []
             else:
+                cleaned = _cleaned_comparable(form)
                 changes = [column_title(name) for name in cleaned if cleaned[name] != snapshot[name]]
                 kind = UPDATED if changes else UNCHANGED
             check.rows.append(

@@ -110,6 +110,8 @@ def is_blank(value: Any) -> bool:
 
 def cell_text(value: Any) -> str:
     """A cell as the text a person would type into the page's field."""
+    if type(value) is str:  # most cells
+        return value.strip()
     if is_blank(value):
         return ""
     if isinstance(value, bool):

@@ -4,15 +4,19 @@ with the column-wide checks done once for the file."""
 from __future__ import annotations
 
 import copy
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.expressions import DatabaseDefault
+from django.db.models.signals import post_init, pre_init
 
 from dangjian.core.choices import OrgKind
 from dangjian.core.crypto import blind_index
@@ -21,6 +25,56 @@ from dangjian.core.models import OrgUnit
 from ..forms import MemberForm
 from ..models import MemberCategory, check_id_number
 from .columns import ALREADY_REGISTERED
+
+
+class ColumnMemo(dict):
+    """What a field made of each value it accepted, by field name then value: a column repeats
+    its values (a branch, a gender, a join date across thousands of rows), and a field's checks
+    of a value do not depend on the rest of the row, so each value is checked once per file.
+    A value refused is checked again on every row that holds it, so each row gets its own
+    messages. Columns of values that never repeat (names, numbers) stop being kept at LIMIT."""
+
+    LIMIT = 5_000
+    MISSING = object()
+
+    @classmethod
+    def key(cls, value: Any) -> Any:
+        """The value as a key (a list of choices as a tuple), or MISSING for a value not kept.
+        Text (a default choice is a TextChoices member, equal to its text), a date and None
+        never equal one another."""
+        if isinstance(value, str) or value is None or type(value) is datetime.date:
+            return value
+        if type(value) is list and all(isinstance(item, str) for item in value):
+            return tuple(value)
+        return cls.MISSING
+
+    def column(self, name: str) -> dict[Any, Any]:
+        seen = self.get(name)
+        if seen is None:
+            seen = self[name] = {}
+        return seen
+
+    @classmethod
+    def keep(cls, seen: dict[Any, Any], key: Any, value: Any) -> None:
+        if len(seen) < cls.LIMIT:
+            seen[key] = value
+
+
+@dataclass(frozen=True)
+class ExclusionRule:
+    """ModelForm._get_validation_exclusions for forms that share their fields, worked out once:
+    the fields always left out, the model fields on the form (left out when the row's value is
+    refused), and those left out when the row leaves them empty."""
+
+    always: frozenset[str]
+    on_form: frozenset[str]
+    when_empty: tuple[tuple[str, tuple[Any, ...]], ...]
+
+    def exclusions(self, errors: dict[str, Any], cleaned: dict[str, Any]) -> set[str]:
+        exclude = set(self.always)
+        exclude.update(name for name in errors if name in self.on_form)
+        exclude.update(name for name, empty in self.when_empty if cleaned.get(name) in empty)
+        return exclude
 
 
 @dataclass
@@ -41,6 +95,13 @@ class Lookups:
     querysets: dict[str, Any] = field(default_factory=dict)
     # The fields of the file's new rows, set up once by the first (see RowForm).
     row_fields: SharedFields | None = None
+    # What the new rows' form fields and model fields made of each value they accepted, by
+    # field name (see ColumnMemo).
+    form_memo: ColumnMemo = field(default_factory=ColumnMemo)
+    model_memo: ColumnMemo = field(default_factory=ColumnMemo)
+    # Which model fields the new rows' forms leave out of the model's validation (see
+    # RowForm._get_validation_exclusions).
+    exclusion_rule: ExclusionRule | None = None
 
     def units(self):
         queryset = OrgUnit.objects.active()
@@ -195,10 +256,21 @@ class RowForm(MemberForm):
     # The model fields a row's form writes to its instance, each with whether it has a default:
     # those construct_instance visits, found once for the class (see _model_post_clean).
     _constructed: ClassVar[list[tuple[models.Field, bool]] | None] = None
+    # A new instance to copy, or False when the model's defaults are computed (see _new_instance).
+    _blank: ClassVar[Model | bool | None] = None
 
-    def __init__(self, *args: Any, lookups: Lookups, registered: dict[str, int], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, lookups: Lookups, registered: dict[str, int], id_index: str | None = None, **kwargs: Any
+    ) -> None:
         self.registered = registered
+        # The blind index of the row's ID number, when the column was already read for it.
+        self.id_index = id_index
         new = kwargs.get("instance") is None
+        # A new row's checks of a value are the same on every row (an existing member's form
+        # depends on the member), so only new rows use the file's memos.
+        self.lookups = lookups
+        self.form_memo = lookups.form_memo if new else None
+        self.model_memo = lookups.model_memo if new else None
         if new and lookups.row_fields is not None:
             # MemberForm's set-up (querysets, widgets) is already in the shared fields; a form
             # for an existing member changes its fields (the numbers become optional) and so
@@ -206,10 +278,11 @@ class RowForm(MemberForm):
             # ModelForm's own set-up for a new instance, without applying the fields'
             # limit_choices_to again (the shared fields have it).
             self.base_fields = lookups.row_fields
-            self.instance = self._meta.model()
+            self.instance = self._new_instance()
             self._validate_unique = False
             kwargs.pop("instance", None)
-            forms.BaseForm.__init__(self, *args, initial=kwargs.pop("initial", None) or {}, **kwargs)
+            # No label suffix to translate: a row is never rendered.
+            forms.BaseForm.__init__(self, *args, initial=kwargs.pop("initial", None) or {}, label_suffix="", **kwargs)
             return
         super().__init__(*args, **lookups.form_querysets(), **kwargs)
         for name, kind in self.PRELOADED.items():
@@ -226,22 +299,56 @@ class RowForm(MemberForm):
         """Django's field cleaning without a BoundField per field (a row is never rendered):
         each field cleans the value its widget reads from the row's data, then the form's
         clean_<field> method runs, and an error lands on its field, as on the page."""
-        data, files = self.data, self.files
+        data, files, memo = self.data, self.files, self.form_memo
         for name, form_field in self.fields.items():
             try:
                 if form_field.disabled:
                     value = self.get_initial_for_field(form_field, name)
                 else:
                     value = form_field.widget.value_from_datadict(data, files, self.add_prefix(name))
+                key = ColumnMemo.key(value) if memo is not None else ColumnMemo.MISSING
+                if key is not ColumnMemo.MISSING:
+                    seen = memo.column(name)
+                    cleaned = seen.get(key, ColumnMemo.MISSING)
+                    if cleaned is not ColumnMemo.MISSING:
+                        self.cleaned_data[name] = cleaned
+                        continue
                 self.cleaned_data[name] = form_field.clean(value)
                 cleaner = getattr(self, f"clean_{name}", None)
                 if cleaner is not None:
                     self.cleaned_data[name] = cleaner()
+                if key is not ColumnMemo.MISSING:
+                    ColumnMemo.keep(seen, key, self.cleaned_data[name])
             except ValidationError as error:
                 self.add_error(name, error)
 
     def _get_validation_exclusions(self) -> set[str]:
-        return {*super()._get_validation_exclusions(), *self.COLUMN_CHECKED}
+        if self.form_memo is None:
+            return {*super()._get_validation_exclusions(), *self.COLUMN_CHECKED}
+        # The new rows share their fields, so the rule is the same for each (Django works it
+        # out from every model field on every row).
+        if self.lookups.exclusion_rule is None:
+            self.lookups.exclusion_rule = self._exclusion_rule()
+        return self.lookups.exclusion_rule.exclusions(self._errors, self.cleaned_data)
+
+    def _exclusion_rule(self) -> ExclusionRule:
+        """ModelForm._get_validation_exclusions, case for case, as a rule for any row."""
+        always, on_form, when_empty = set(self.COLUMN_CHECKED), set(), []
+        opts = self._meta
+        for model_field in self.instance._meta.fields:
+            name = model_field.name
+            if (
+                name not in self.fields
+                or (opts.fields and name not in opts.fields)
+                or (opts.exclude and name in opts.exclude)
+            ):
+                always.add(name)
+                continue
+            on_form.add(name)
+            form_field = self.fields[name]
+            if not model_field.blank and not form_field.required:
+                when_empty.append((name, tuple(form_field.empty_values)))
+        return ExclusionRule(frozenset(always), frozenset(on_form), tuple(when_empty))
 
     def validate_unique(self) -> None:
         """Nothing to ask per row: the one unique column a row fills (the ID number's blind
@@ -258,7 +365,7 @@ class RowForm(MemberForm):
             except ValidationError as error:
                 id_errors = error.messages
             else:
-                holder = self.registered.get(blind_index(number))
+                holder = self.registered.get(self.id_index or blind_index(number))
                 if holder is not None and holder != self.instance.pk:
                     id_errors = [ALREADY_REGISTERED]
         stored = self.instance.id_number
@@ -275,6 +382,25 @@ class RowForm(MemberForm):
                 self.cleaned_data["id_number"] = number
         for message in id_errors:
             self.add_error("id_number", message)
+
+    @classmethod
+    def _new_instance(cls) -> Model:
+        """A new instance with the model's defaults, as the model's constructor makes it: a copy
+        of one made once for the class (the constructor sets some thirty fields one by one). The
+        constructor makes it when a default is computed per instance or something listens to
+        instances being made."""
+        model = cls._meta.model
+        if pre_init.has_listeners(model) or post_init.has_listeners(model):
+            return model()
+        if cls._blank is None:
+            computed = any(field.has_default() and callable(field.default) for field in model._meta.concrete_fields)
+            cls._blank = False if computed else model()
+        if cls._blank is False:
+            return model()
+        instance = model.__new__(model)
+        instance.__dict__.update(cls._blank.__dict__)
+        instance._state = ModelState()
+        return instance
 
     @classmethod
     def _construction(cls) -> list[tuple[models.Field, bool]]:
@@ -312,12 +438,58 @@ class RowForm(MemberForm):
                 if omitted and cleaned.get(name) in form_field.empty_values:
                     continue
             model_field.save_form_data(instance, cleaned[name])
+        # Model.full_clean(exclude, validate_unique=False), step for step, with the fields
+        # cleaned through the file's memo.
+        errors: dict[str, Any] = {}
         try:
-            instance.full_clean(exclude=exclude, validate_unique=False)
+            self._clean_model_fields(exclude)
         except ValidationError as error:
-            self._update_errors(error)
+            errors = error.update_error_dict(errors)
+        try:
+            instance.clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        exclude.update(name for name in errors if name != NON_FIELD_ERRORS)
+        try:
+            instance.validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            self._update_errors(ValidationError(errors))
         if self._validate_unique:
             self.validate_unique()
+
+    def _clean_model_fields(self, exclude: set[str]) -> None:
+        """Model.clean_fields: each field not excluded cleans the instance's value. A field that
+        is not a relation answers from the file's memo for a value it has accepted before."""
+        instance, memo = self.instance, self.model_memo
+        errors = {}
+        for model_field in instance._meta.fields:
+            name = model_field.name
+            if name in exclude or model_field.generated:
+                continue
+            raw_value = getattr(instance, model_field.attname)
+            if model_field.blank and raw_value in model_field.empty_values:
+                continue
+            if isinstance(raw_value, DatabaseDefault):
+                continue
+            key = ColumnMemo.key(raw_value) if memo is not None and not model_field.is_relation else ColumnMemo.MISSING
+            if key is not ColumnMemo.MISSING:
+                seen = memo.column(name)
+                cleaned = seen.get(key, ColumnMemo.MISSING)
+                if cleaned is not ColumnMemo.MISSING:
+                    setattr(instance, model_field.attname, cleaned)
+                    continue
+            try:
+                cleaned = model_field.clean(raw_value, instance)
+            except ValidationError as error:
+                errors[name] = error.error_list
+                continue
+            setattr(instance, model_field.attname, cleaned)
+            if key is not ColumnMemo.MISSING:
+                ColumnMemo.keep(seen, key, cleaned)
+        if errors:
+            raise ValidationError(errors)
 
 
 # The page's fields, made preloaded once for the class; each form copies them, as Django does,

@@ -55,25 +55,31 @@ def _known_birth_place(number: str, year: int) -> bool:
     return known
 
 
-def _validate_id_number(number: str) -> None:
-    """`ric.validate`, with the birth-place lookup cached."""
-    number = ric.compact(number)
+def _validate_id_number(number: str) -> datetime.date:
+    """`ric.validate`, with the birth-place lookup cached: the birth date the number holds.
+    The number is compacted once (python-stdnum compacts it again in each of its functions,
+    character by character; an ASCII number only needs its case and ends made plain)."""
+    number = number.upper().strip() if number.isascii() else ric.compact(number)
     if len(number) != 18:
         raise InvalidLength()
     if not number[:-1].isdigit() or not number[:-1].isascii():
         raise InvalidFormat()
     if number[-1] != ric.calc_check_digit(number):
         raise InvalidChecksum()
-    birth = ric.get_birth_date(number)
+    try:
+        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError as exc:
+        raise InvalidComponent() from exc
     if not _known_birth_place(number, birth.year):
         raise InvalidComponent()
+    return birth
 
 
 def check_id_number(value: str) -> datetime.date:
     """Validate a Chinese citizen ID number (GB 11643) and return the birth date it holds."""
     number = value.strip().upper()
     try:
-        _validate_id_number(number)
+        return _validate_id_number(number)
     except InvalidLength as exc:
         raise ValidationError("公民身份号码应为 18 位。", code="length") from exc
     except InvalidChecksum as exc:
@@ -82,7 +88,6 @@ def check_id_number(value: str) -> datetime.date:
         raise ValidationError("公民身份号码中的出生日期或地区码无效。", code="component") from exc
     except (InvalidFormat, StdnumError) as exc:
         raise ValidationError("公民身份号码格式不正确：前 17 位应为数字，最后一位为数字或 X。", code="format") from exc
-    return ric.get_birth_date(number)
 
 
 class PersonIdentityMixin:
@@ -205,7 +210,22 @@ class Member(PersonIdentityMixin, models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["id_number", "phone"], m2m_fields=[categories])
+    # A member's history is read by the member's id alone: the copied columns are not indexed
+    # (each index would be written for every change of every member, an import's included).
+    history = HistoricalRecords(
+        excluded_fields=["id_number", "phone"],
+        m2m_fields=[categories],
+        no_db_index=[
+            "name_initials",
+            "id_number_index",
+            "phone_index",
+            "branch",
+            "district",
+            "group",
+            "residence_community",
+            "user",
+        ],
+    )
     objects = MemberQuerySet.as_manager()
 
     class Meta:

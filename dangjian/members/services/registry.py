@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 
 from dangjian.core import scope
 from dangjian.core.bulk import insert_rows, insert_values
+from dangjian.core.crypto import blind_index
 from dangjian.core.models import User
 from dangjian.core.services import STALE_MESSAGE
 
@@ -93,14 +94,14 @@ def members_create_bulk(*, by: User | None, rows: Iterable[tuple[Member, Iterabl
     for member, categories in rows:
         if not member._state.adding:
             raise ValueError("members_create_bulk writes new members only")
-        member.prepare_derived()
         members.append(member)
         chosen.append(list(categories))
     try:
         with transaction.atomic():
-            insert_rows(Member, members)
+            # Each member's derived fields are filled as its row is sent.
+            insert_rows(Member, members, prepare=Member.prepare_derived)
     except IntegrityError as exc:
-        indexes = [member.id_number_index for member in members]
+        indexes = [blind_index(member.id_number) for member in members]
         taken = {
             index
             for start in range(0, len(indexes), BULK_BATCH)
@@ -136,22 +137,25 @@ def _copy_creation_history(member_ids: list[int], *, at: datetime.datetime, by: 
     quote = connection.ops.quote_name
     columns = ", ".join(quote(Member._meta.get_field(field.name).column) for field in historical.tracked_fields)
     link_columns = "id, member_id, membercategory_id"
-    chunk = 10_000 if connection.vendor == "postgresql" else 500  # SQLite's limit on parameters
+    postgresql = connection.vendor == "postgresql"
+    # PostgreSQL takes a chunk's ids as one array (no statement of ten thousand placeholders to
+    # parse); SQLite as a list within its limit on parameters.
+    chunk = 10_000 if postgresql else 500
     with connection.cursor() as cursor:
         for start in range(0, len(member_ids), chunk):
             ids = member_ids[start : start + chunk]
-            marks = ", ".join(["%s"] * len(ids))
+            among, params = ("= ANY(%s)", [ids]) if postgresql else (f"IN ({', '.join(['%s'] * len(ids))})", ids)
             cursor.execute(
                 f"INSERT INTO {quote(historical._meta.db_table)} ({columns}, history_date, history_change_reason, "
                 f"history_type, history_user_id) SELECT {columns}, %s, %s, %s, %s "
-                f"FROM {quote(Member._meta.db_table)} WHERE id IN ({marks})",
-                [at, "", "+", by.pk if by is not None else None, *ids],
+                f"FROM {quote(Member._meta.db_table)} WHERE id {among}",
+                [at, "", "+", by.pk if by is not None else None, *params],
             )
             cursor.execute(
                 f"INSERT INTO {quote(historical_links._meta.db_table)} ({link_columns}, history_id) "
                 f"SELECT l.id, l.member_id, l.membercategory_id, h.history_id FROM {quote(links._meta.db_table)} l "
-                f"JOIN {quote(historical._meta.db_table)} h ON h.id = l.member_id WHERE l.member_id IN ({marks})",
-                ids,
+                f"JOIN {quote(historical._meta.db_table)} h ON h.id = l.member_id WHERE l.member_id {among}",
+                params,
             )
 
 

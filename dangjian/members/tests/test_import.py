@@ -629,3 +629,62 @@ def test_a_file_with_new_and_existing_members_checks_each_row_with_its_own_form(
     ]
     check = imports.check_content(roster(rows, world), root=world.units["C1"])
     assert [imports.error_sentence(error) for error in check.errors] == ["第 5 行「公民身份号码」：该字段是必填项。"]
+
+
+def test_rows_repeating_a_value_each_get_what_the_page_says_of_it(world, secretary):
+    """A column's values are checked once per file: a value accepted before is not checked
+    again, a value refused is refused again on every row that holds it, with the page's words."""
+    bad = {"gender": "男士", "ethnicity": "汉", "join_date": "1990年13月1日"}
+    rows = [person(1), person(2, **bad), person(3), person(4, **bad), person(5, name="名" * 51)]
+    on_page = page_errors(world, page_values(world, person(2, **bad)))
+    batch = secretary.uploaded(roster(rows, world))
+    by_row: dict[int, dict[str, list[str]]] = {}
+    for error in batch.errors:
+        by_row.setdefault(error["row"], {}).setdefault(error["column"], []).append(error["message"])
+    long_name = page_errors(world, page_values(world, person(5, name="名" * 51)))
+    assert by_row == {3: on_page, 5: on_page, 6: long_name}
+
+
+def test_each_new_row_gets_its_own_member_with_the_models_defaults(world):
+    from django.db.models.signals import post_init
+
+    made: list[Member] = []
+
+    def count(sender, instance, **kwargs):
+        made.append(instance)
+
+    rows = [person(1, ethnicity=""), person(2, ethnicity="")]
+    check = imports.check_content(roster(rows, world), root=world.units["C1"])
+    first, second = (row.built for row in check.rows)
+    assert first is not second and first._state is not second._state
+    assert (first.ethnicity, first.version, first.name) == ("汉族", 1, "导入党员1")
+    assert (second.ethnicity, second.name, first.pk, second.pk) == ("汉族", "导入党员2", None, None)
+    # Something listening to members being made sees each row's member made.
+    post_init.connect(count, sender=Member)
+    try:
+        check = imports.check_content(roster(rows, world), root=world.units["C1"])
+    finally:
+        post_init.disconnect(count, sender=Member)
+    assert {id(row.built) for row in check.rows} <= {id(instance) for instance in made}
+
+
+def test_the_rows_leave_out_of_the_models_checks_what_djangos_form_would(world):
+    """The new rows work out once which fields the model's validation skips; each row's answer
+    is Django's own for that row."""
+    from django import forms
+
+    lookups = imports.load_lookups(world.units["C1"])
+    sheet = imports.read_sheet(
+        roster([person(1), person(2, gender="男士", full_member_date=""), person(3, name="")], world)
+    )
+    reader_rows = [row for _, row in sheet.rows]
+    from dangjian.members.imports.checking import _RowReader
+
+    reader = _RowReader(sheet, lookups)
+    for row in reader_rows:
+        data, _ = reader.data(row, None)
+        form = imports.RowForm(data=data, lookups=lookups, registered={})
+        form.is_valid()
+        django_says = forms.ModelForm._get_validation_exclusions(form) | set(imports.RowForm.COLUMN_CHECKED)
+        assert form._get_validation_exclusions() == django_says
+    assert lookups.exclusion_rule is not None
