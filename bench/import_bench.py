@@ -28,9 +28,19 @@ class _Rollback(Exception):
     pass
 
 
+def cold() -> None:
+    """Empty the product's caches of values seen (initials of names, birth places of numbers),
+    so that no side runs on what the side before it looked up."""
+    from dangjian.members.models.registry import forget_lookups
+
+    forget_lookups()
+
+
 def rolled_back(work: Callable[[], Any]) -> tuple[float, Any]:
-    """Run `work` in a transaction that is undone afterwards; its seconds and result."""
+    """Run `work` in a transaction that is undone afterwards, from cold caches; its seconds and
+    result."""
     result: list[Any] = []
+    cold()
     started = time.perf_counter()
     try:
         with transaction.atomic():

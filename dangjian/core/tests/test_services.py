@@ -301,3 +301,22 @@ def test_insert_values_writes_plain_rows_and_gives_their_keys_in_order(world):
     # A field whose value is prepared before it is stored (the encrypted numbers) is refused.
     with pytest.raises(ValueError, match="phone"):
         insert_values(Member, ["name", "phone"], [("某人", "13700000000")])
+
+
+def test_a_bulk_job_pauses_the_collector_and_leaves_it_as_it_found_it():
+    import gc
+
+    from dangjian.core.bulk import collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("the job failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # paused by someone else before: not switched on here
+    finally:
+        gc.enable()

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Model, Prefetch
 
+from dangjian.core.bulk import collector_paused
 from dangjian.core.crypto import blind_index, mask_id_number
 from dangjian.core.models import OrgUnit
 
@@ -286,8 +287,9 @@ def check_sheet(sheet: SheetData, *, root: OrgUnit | None, progress: Callable[[i
 
 
 def check_content(content: bytes, *, root: OrgUnit | None, progress: Callable[[int], None] | None = None) -> Check:
-    try:
-        sheet = read_sheet(content)
-    except FileRefused as refused:
-        return Check(errors=refused.errors)
-    return check_sheet(sheet, root=root, progress=progress)
+    with collector_paused():  # the file's rows and their checked members are all kept
+        try:
+            sheet = read_sheet(content)
+        except FileRefused as refused:
+            return Check(errors=refused.errors)
+        return check_sheet(sheet, root=root, progress=progress)

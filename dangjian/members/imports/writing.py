@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from dangjian.core.bulk import collector_paused
 from dangjian.core.crypto import blind_index
 from dangjian.core.models import User
 
@@ -34,7 +35,7 @@ def write_rows(check: Check, *, by: User | None, progress: Callable[[int], None]
     changed = [row for row in check.rows if row.kind not in (NEW, UNCHANGED)]
     total = len(new) + len(changed)
     step = max(1, len(changed) // 50)
-    with transaction.atomic():
+    with collector_paused(), transaction.atomic():
         if new:
             try:
                 services.members_create_bulk(by=by, rows=[(row.built, row.categories) for row in new])
