@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -158,17 +158,33 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
-def visible_items(user) -> list[NavItem]:
+# What decides which entries a user sees: unrestricted (a superuser without a grant), the active
+# role, staff or not.
+View = tuple[bool, str | None, bool]
+
+
+def _view(user: Any) -> View | None:
     if not getattr(user, "is_authenticated", False):
-        return []
-    items = []
-    for item in NAV_ITEMS:
-        if item.cap is not None and not scope.can(user, item.cap):
-            continue
-        if item.staff_only and not user.is_staff:
-            continue
-        items.append(item)
-    return items
+        return None
+    return scope.is_unrestricted(user), scope.active_role(user), bool(user.is_staff)
+
+
+def visible_items(user) -> list[NavItem]:
+    view = _view(user)
+    return list(_visible(view)) if view is not None else []
+
+
+@lru_cache(maxsize=64)
+def _visible(view: View) -> tuple[NavItem, ...]:
+    """The entries of a view of the bar: those `scope.can` allows the role (all of them when
+    unrestricted), and staff-only entries for staff."""
+    unrestricted, role, staff = view
+    caps = scope.ROLE_CAPS.get(role, frozenset()) if role is not None else frozenset()
+    return tuple(
+        item
+        for item in NAV_ITEMS
+        if (item.cap is None or unrestricted or item.cap in caps) and (staff or not item.staff_only)
+    )
 
 
 @dataclass
@@ -187,28 +203,34 @@ def _url(name: str, prefix: str, urlconf: str) -> str:
     return reverse(name, urlconf=urlconf)  # `prefix` is the current script prefix: reverse adds it
 
 
-def nav_url(name: str) -> str:
-    """The address of a named page without arguments, reversed once per URL configuration and
-    script prefix rather than on every page."""
-    return _url(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+def _url_context() -> tuple[str, str]:
+    return get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
 
 
-def nav_entries(user: Any, path: str) -> list[NavEntry]:
-    """The entries the user sees, grouped, with the one `path` (inside the application, without
-    the script prefix: `request.path_info`) belongs to marked active."""
-    entries: list[tuple[NavEntry, str]] = []
-    matched: list[tuple[int, int]] = []  # (prefix length, entry index) of each entry the path matches
-    script_prefix = get_script_prefix()
-    for item in visible_items(user):
-        url = nav_url(item.url_name)
-        prefix = item.prefix or "/" + url.removeprefix(script_prefix)
+def _active_index(view: View, path: str, script_prefix: str, urlconf: str) -> int | None:
+    """The visible item `path` belongs to: of those whose prefix it matches, the most specific (only
+    /members/development/'s entry is marked on its pages, not also /members/')."""
+    matched: list[tuple[int, int]] = []  # (prefix length, item index)
+    for index, item in enumerate(_visible(view)):
+        prefix = item.prefix or "/" + _url(item.url_name, script_prefix, urlconf).removeprefix(script_prefix)
         if re.match(prefix, path) if prefix.endswith("$") else path.startswith(prefix):
-            matched.append((len(prefix), len(entries)))
-        entries.append((NavEntry(item.label, item.icon, url), item.group))
-    if matched:
-        # Only the most specific entry is marked: /members/development/ is not also /members/.
-        entries[max(matched)[1]][0].active = True
+            matched.append((len(prefix), index))
+    return max(matched)[1] if matched else None
+
+
+def _entries(items: tuple[NavItem, ...], active: int | None, script_prefix: str, urlconf: str) -> list[NavEntry]:
+    entries = [
+        (NavEntry(item.label, item.icon, _url(item.url_name, script_prefix, urlconf), index == active), item.group)
+        for index, item in enumerate(items)
+    ]
     return _grouped(entries)
+
+
+@lru_cache(maxsize=1024)
+def _bar_html(view: View, active: int | None, script_prefix: str, urlconf: str) -> str:
+    """The bar's list items for one view of the bar with one entry active, written once per
+    process: every page shows the bar, and users of a role see the same few bars."""
+    return "".join(_entry_html(entry) for entry in _entries(_visible(view), active, script_prefix, urlconf))
 
 
 def _grouped(entries: list[tuple[NavEntry, str]]) -> list[NavEntry]:
@@ -230,19 +252,19 @@ def _grouped(entries: list[tuple[NavEntry, str]]) -> list[NavEntry]:
 
 class NavBar:
     """The bar's entries for one request, written as the bar's list items when the page prints
-    it. Every page shows the bar: written here it costs less than half of the template loop it
-    replaced (with a `reverse` per entry), and an HTMX fragment that does not show it costs
-    nothing."""
+    it (an HTMX fragment that does not show the bar costs nothing). The markup of each view of
+    the bar (the entries a role sees, the active one, the script prefix) is written once per
+    process and reused."""
 
     def __init__(self, request: HttpRequest) -> None:
         self.request = request
 
-    @cached_property
-    def entries(self) -> list[NavEntry]:
-        return nav_entries(self.request.user, self.request.path_info)
-
     def __str__(self) -> SafeString:
-        return mark_safe("".join(_entry_html(entry) for entry in self.entries))
+        view = _view(self.request.user)
+        if view is None:
+            return mark_safe("")
+        context = _url_context()
+        return mark_safe(_bar_html(view, _active_index(view, self.request.path_info, *context), *context))
 
     __html__ = __str__
 
