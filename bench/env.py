@@ -27,6 +27,8 @@ BENCH_ENV = {
     "DANGJIAN_IMPORT_MAX_BYTES": str(200 * 1024 * 1024),
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "DANGJIAN_LOGIN_FAILURE_LIMIT": "100000",
+    # The shared cache a deployment of several processes runs with (sessions, throttles).
+    "REDIS_URL": "redis://127.0.0.1:6379/11",
 }
 
 

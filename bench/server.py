@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 PYTHON = REPO / ".venv" / "bin" / "python"
 LOG_DIR = REPO / "var" / "bench"
 
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"
+DEFAULT_REDIS_URL = BENCH_ENV["REDIS_URL"]
 
 
 def bench_env(database_url: str, *, redis_url: str | None = DEFAULT_REDIS_URL) -> dict[str, str]:
