@@ -138,6 +138,7 @@ TEMPLATES = [
                 "dangjian.core.context_processors.navigation",
                 "dangjian.oversight.context_processors.reminders",
             ],
+            "builtins": ["dangjian.core.templatetags.page_urls"],
         },
     }
 ]

@@ -103,3 +103,33 @@ def test_unit_choices_are_indented_below_their_level_and_checked_against_the_que
     form = SampleForm(data={"branch": str(chosen.pk), "kind": "x"}, units=units)
     assert form.is_valid(), form.errors
     assert form.cleaned_data["branch"] == chosen
+
+
+# --- The url tag ---------------------------------------------------------------------------
+
+
+def test_the_url_tag_writes_what_djangos_writes_under_any_script_prefix(rf):
+    from django.template import Context, Engine, engines
+    from django.urls import get_script_prefix, set_script_prefix
+
+    source = "{% url 'members:member_list' %}|{% url 'members:member_detail' 7 %}|{% url 'members:member_list' as x %}"
+    ours = engines["django"].from_string(source + "[{{ x }}]")
+    stock = Engine(libraries={}).from_string(source + "[{{ x }}]")
+    from dangjian.core.templatetags.page_urls import PageURLNode
+
+    # Only the address without arguments is kept: the others are Django's node.
+    assert [type(node) is PageURLNode for node in ours.template.nodelist if "URLNode" in type(node).__name__] == [
+        True,
+        False,
+        False,
+    ]
+    before = get_script_prefix()
+    try:
+        for prefix in ("/", "/dangjian/", "/"):
+            set_script_prefix(prefix)
+            request = rf.get("/")
+            written = ours.render({}, request)
+            assert written == stock.render(Context({}))
+            assert written.startswith(f"{prefix}members/|{prefix}members/7/|[{prefix}members/]")
+    finally:
+        set_script_prefix(before)
