@@ -18,17 +18,18 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 
-def _escape(value: Any) -> str:
+def escape_text(value: Any) -> str:
     """conditional_escape, with a plain string escaped directly: Django's escape is the same
     html.escape behind a check for lazy arguments that costs more than the escaping, and a
-    district's unit filter escapes two values for each of its two thousand options."""
+    district's unit filter escapes two values for each of its two thousand options (markup
+    written in Python elsewhere, such as the member table's rows, escapes with it too)."""
     return html.escape(value) if type(value) is str else conditional_escape(value)
 
 
 def _attrs_html(attrs: dict[str, Any]) -> str:
     """django/forms/widgets/attrs.html: True is a bare attribute, False is left out."""
     return "".join(
-        f" {_escape(name)}" if value is True else f' {_escape(name)}="{_escape(value)}"'
+        f" {escape_text(name)}" if value is True else f' {escape_text(name)}="{escape_text(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -46,20 +47,22 @@ class PlainSelectMixin:
         chosen = set(self.format_value(value))  # type: ignore[attr-defined]
         several = self.allow_multiple_selected  # type: ignore[attr-defined]
         has_selected = False
-        parts = [f'<select name="{_escape(name)}"{_attrs_html(built)}>']
+        parts = [f'<select name="{escape_text(name)}"{_attrs_html(built)}>']
         for option_value, option_label in self.choices:  # type: ignore[attr-defined]
             if option_value is None:
                 option_value = ""
             grouped = isinstance(option_label, list | tuple)
             labelled = grouped and option_value
             if labelled:
-                parts.append(f'<optgroup label="{_escape(option_value)}">')
+                parts.append(f'<optgroup label="{escape_text(option_value)}">')
             for subvalue, sublabel in option_label if grouped else [(option_value, option_label)]:
-                selected = (not has_selected or several) and str(subvalue) in chosen
+                text = str(subvalue)
+                selected = (not has_selected or several) and text in chosen
                 has_selected |= selected
+                # A number (a key) needs no escaping.
                 parts.append(
-                    f'<option value="{_escape(str(subvalue))}"{" selected" if selected else ""}>'
-                    f"{_escape(sublabel)}</option>"
+                    f'<option value="{text if type(subvalue) is int else escape_text(text)}"'
+                    f"{' selected' if selected else ''}>{escape_text(sublabel)}</option>"
                 )
             if labelled:
                 parts.append("</optgroup>")
@@ -78,9 +81,9 @@ class PlainSelectMultiple(PlainSelectMixin, forms.SelectMultiple):
 class PlainInputMixin:
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
-        shown = "" if widget["value"] is None else f' value="{_escape(str(widget["value"]))}"'
+        shown = "" if widget["value"] is None else f' value="{escape_text(str(widget["value"]))}"'
         return mark_safe(
-            f'<input type="{_escape(widget["type"])}" name="{_escape(widget["name"])}"'
+            f'<input type="{escape_text(widget["type"])}" name="{escape_text(widget["name"])}"'
             f"{shown}{_attrs_html(widget['attrs'])}>"
         )
 

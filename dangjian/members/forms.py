@@ -146,10 +146,21 @@ class MemberFilterForm(BootstrapMixin, forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, units: QuerySet[OrgUnit], categories: QuerySet[MemberCategory], **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        units: QuerySet[OrgUnit],
+        categories: QuerySet[MemberCategory],
+        category_options: list[tuple[int, str]] | None = None,
+        **kwargs: Any,
+    ):
+        """`categories` are the ones a choice is checked against; `category_options`, when the
+        page has them already (a `CategoryLookup`), are shown instead of reading `categories`."""
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["category"].queryset = categories
+        if category_options is not None:
+            self.fields["category"].choices = category_options
         self._style()
 
     def filters(self) -> MemberFilters:

@@ -15,20 +15,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from dangjian.core import scope
 from dangjian.core.access import scope_exempt, scoped_view
+from dangjian.core.choices import OrgStatus
 from dangjian.core.crypto import mask_phone, unseal
 from dangjian.core.forms import ImportFileForm, file_size_label
 from dangjian.core.htmx import render_page
 from dangjian.core.models import ImportBatch
 from dangjian.core.pages import submit_form
+from dangjian.core.widgets import escape_text
 
 from . import exports, imports
 from .choices import Gender, MembershipType, MemberStatus, Standing, UnmaskField
@@ -44,11 +46,12 @@ Cap = scope.Cap
 PAGE_SIZE = 50
 
 
-def _filter_form(request: HttpRequest) -> MemberFilterForm:
+def _filter_form(request: HttpRequest, lookup: selectors.CategoryLookup | None = None) -> MemberFilterForm:
     return MemberFilterForm(
         data=request.GET or None,
-        units=scope.units(request.user).active().exclude(kind="group").order_by("path"),
+        units=scope.units(request.user).filter(~Q(kind="group"), status=OrgStatus.ACTIVE).order_by("path"),
         categories=selectors.active_categories(),
+        category_options=lookup.options() if lookup is not None else None,
     )
 
 
@@ -60,10 +63,10 @@ ON_ROLL = '<span class="text-success">在册</span>'
 BADGE = '<span class="badge text-bg-secondary">{}</span>'
 
 
-def _member_rows(members: Iterable[dict[str, Any]], categories: dict[int, list[str]]) -> list[SafeString]:
-    """The table's rows (`selectors.member_table`'s values, `categories` by member): name
-    (linked), gender, age, branch and group, type, date joined, phone (masked), categories, and
-    a badge unless the member is on the roll in normal standing."""
+def _member_rows(members: Iterable[dict[str, Any]], categories: selectors.CategoryLookup) -> SafeString:
+    """The table's rows (`selectors.member_table`'s values, their categories named by
+    `categories`), as one block of markup: name (linked), gender, age, branch and group, type, date joined, phone
+    (masked), categories, and a badge unless the member is on the roll in normal standing."""
     today = timezone.localdate()
     genders = {value: str(label) for value, label in Gender.choices}
     standings = {value: str(label) for value, label in Standing.choices}
@@ -73,49 +76,50 @@ def _member_rows(members: Iterable[dict[str, Any]], categories: dict[int, list[s
     rows = []
     for member in members:
         born, joined = member["birth_date"], member["join_date"]
-        group = f'<div class="text-body-secondary">{escape(member["group_name"])}</div>' if member["group_name"] else ""
+        group = (
+            f'<div class="text-body-secondary">{escape_text(member["group_name"])}</div>'
+            if member["group_name"]
+            else ""
+        )
         badges = "".join(
-            f'<span class="badge text-bg-light border me-1">{escape(name)}</span>'
-            for name in categories.get(member["pk"], ())
+            f'<span class="badge text-bg-light border me-1">{escape_text(name)}</span>'
+            for name in categories.names(member["category_keys"])
         )
         if member["status"] != MemberStatus.ACTIVE:
-            status = BADGE.format(escape(statuses.get(member["status"], member["status"])))
+            status = BADGE.format(escape_text(statuses.get(member["status"], member["status"])))
         elif member["standing"] != Standing.NORMAL:
-            status = BADGE.format(escape(standings.get(member["standing"], member["standing"])))
+            status = BADGE.format(escape_text(standings.get(member["standing"], member["standing"])))
         else:
             status = ON_ROLL
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         rows.append(
-            mark_safe(
-                "<tr>"
-                f'<td class="text-nowrap"><a href="{head}{member["pk"]}{tail}">{escape(member["name"])}</a></td>'
-                f"<td>{escape(genders.get(member['gender'], member['gender']))}</td>"
-                f"<td>{age}</td>"
-                f'<td class="small">{escape(member["branch__name"])}{group}</td>'
-                f"<td>{PROBATIONARY if member['membership_type'] == MembershipType.PROBATIONARY else '正式'}</td>"
-                f'<td class="text-nowrap">{joined.year}年{joined.month}月{joined.day}日</td>'
-                f'<td class="font-monospace small text-nowrap">{escape(mask_phone(member["phone"]) or "—")}</td>'
-                f'<td class="small">{badges}</td>'
-                f"<td>{status}</td>"
-                "</tr>"
-            )
+            "<tr>"
+            f'<td class="text-nowrap"><a href="{head}{member["pk"]}{tail}">{escape_text(member["name"])}</a></td>'
+            f"<td>{escape_text(genders.get(member['gender'], member['gender']))}</td>"
+            f"<td>{age}</td>"
+            f'<td class="small">{escape_text(member["branch__name"])}{group}</td>'
+            f"<td>{PROBATIONARY if member['membership_type'] == MembershipType.PROBATIONARY else '正式'}</td>"
+            f'<td class="text-nowrap">{joined.year}年{joined.month}月{joined.day}日</td>'
+            f'<td class="font-monospace small text-nowrap">{escape_text(mask_phone(member["phone"]) or "—")}</td>'
+            f'<td class="small">{badges}</td>'
+            f"<td>{status}</td>"
+            "</tr>"
         )
-    return rows
+    return mark_safe("".join(rows))
 
 
 @scoped_view(cap=Cap.MEMBER_VIEW)
 def member_list_view(request: HttpRequest) -> HttpResponse:
-    form = _filter_form(request)
+    categories = selectors.CategoryLookup.load()
+    form = _filter_form(request, categories)
     members = selectors.member_table(user=request.user, filters=form.filters())
     page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
-    shown = list(page)
-    categories = selectors.member_table_categories([member["pk"] for member in shown])
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "page": page,
-        "rows": _member_rows(shown, categories),
+        "rows": _member_rows(page.object_list, categories),
         "query": query.urlencode(),
         "can_manage": scope.can(request.user, Cap.MEMBER_MANAGE),
         "can_unmask": scope.can(request.user, Cap.MEMBER_UNMASK),

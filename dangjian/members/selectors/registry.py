@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from dangjian.core import scope
 from dangjian.core.crypto import blind_index
+from dangjian.core.expressions import KeyList, keys
 from dangjian.core.models import OrgUnit, User, add_years
 
 from ..models import Member, MemberCategory, MemberPosition, RewardPenalty, UnmaskLog
@@ -77,28 +77,38 @@ def age_band_q(band: str, today: datetime.date | None = None) -> Q:
 
 def member_list(*, user: User, filters: MemberFilters | None = None) -> QuerySet[Member]:
     filters = filters or MemberFilters()
-    queryset = scope.restrict(Member.objects.all(), user)
-    if filters.unit is not None:
-        queryset = queryset.filter(branch__path__startswith=filters.unit.path)
-    for category in filters.categories:
-        queryset = queryset.filter(categories=category)
-    if filters.status:
-        queryset = queryset.filter(status=filters.status)
-    if filters.standing:
-        queryset = queryset.filter(standing=filters.standing)
-    if filters.membership_type:
-        queryset = queryset.filter(membership_type=filters.membership_type)
-    if filters.age_band in AGE_BANDS:
-        queryset = queryset.filter(age_band_q(filters.age_band))
-    if filters.join_year:
-        queryset = queryset.filter(join_date__year=filters.join_year)
-    if filters.q:
-        queryset = queryset.filter(search_q(filters.q))
     return (
-        queryset.select_related("branch", "group", "residence_community")
+        _filtered(user, filters)
+        .select_related("branch", "group", "residence_community")
         .prefetch_related(Prefetch("categories", queryset=MemberCategory.objects.order_by("sort_order", "pk")))
         .order_by(*SORTS.get(filters.sort, SORTS["branch"]))
     )
+
+
+def _filtered(user: User, filters: MemberFilters) -> QuerySet[Member]:
+    """The members of the user's scope that `filters` keep, in one `filter` call where it can
+    (each call copies the query)."""
+    queryset = scope.restrict(Member.objects.all(), user)
+    conditions: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("status", filters.status),
+            ("standing", filters.standing),
+            ("membership_type", filters.membership_type),
+            ("join_date__year", filters.join_year),
+        )
+        if value
+    }
+    if filters.unit is not None:
+        conditions["branch__path__startswith"] = filters.unit.path
+    extra = [age_band_q(filters.age_band)] if filters.age_band in AGE_BANDS else []
+    if filters.q:
+        extra.append(search_q(filters.q))
+    if conditions or extra:
+        queryset = queryset.filter(*extra, **conditions)
+    for category in filters.categories:  # each category its own join: members in all of them
+        queryset = queryset.filter(categories=category)
+    return queryset
 
 
 # What the list page's table shows: nothing else is read or decrypted (the ID number is not).
@@ -119,36 +129,49 @@ MEMBER_TABLE_FIELDS = (
 def member_table(*, user: User, filters: MemberFilters | None = None) -> QuerySet[dict[str, Any]]:
     """The member list page's rows: `member_list` narrowed to the columns the table shows, as
     plain values (a page of fifty members and their branches as model instances cost more than
-    the query that reads them); their categories come from `member_table_categories`.
+    the query that reads them), with their categories' keys (`category_keys`, named and ordered
+    by a `CategoryLookup`).
 
-    The group's name comes from a subquery rather than a join: PostgreSQL then looks it up for
-    the page's rows only, after the sort, instead of joining every group to every member in the
-    filter first (a join that cost more than the rest of the query on a sub-district's roll)."""
+    The group's name and the categories come from subqueries rather than joins: PostgreSQL then
+    looks them up for the page's rows only, after the sort, instead of joining every group to
+    every member in the filter first (a join that cost more than the rest of the query on a
+    sub-district's roll)."""
+    filters = filters or MemberFilters()
+    links = Member.categories.through.objects.filter(member_id=OuterRef("pk")).order_by().values("member_id")
     return (
-        member_list(user=user, filters=filters)
-        .select_related(None)
-        .prefetch_related(None)
+        _filtered(user, filters)
+        .order_by(*SORTS.get(filters.sort, SORTS["branch"]))
         .values(
             *MEMBER_TABLE_FIELDS,
             group_name=Subquery(OrgUnit.objects.filter(pk=OuterRef("group_id")).order_by().values("name")),
+            category_keys=Subquery(links.annotate(keys=KeyList("membercategory_id")).values("keys")),
         )
     )
 
 
-def member_table_categories(member_ids: list[int]) -> dict[int, list[str]]:
-    """The category names of each of the members `member_ids` (a page of the table), in the
-    categories' order: one query, none for an empty page."""
-    if not member_ids:
-        return {}
-    names: dict[int, list[str]] = defaultdict(list)
-    links = (
-        Member.categories.through.objects.filter(member_id__in=member_ids)
-        .order_by("membercategory__sort_order", "membercategory_id")
-        .values_list("member_id", "membercategory__name")
-    )
-    for member_id, name in links:
-        names[member_id].append(name)
-    return names
+@dataclass
+class CategoryLookup:
+    """Every member category, in the categories' order (one query): the active ones are the
+    list filter's options, and any category a member holds is named from here."""
+
+    rows: list[tuple[int, str, bool]]
+    _placed: dict[int, tuple[int, str]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._placed = {pk: (place, name) for place, (pk, name, _) in enumerate(self.rows)}
+
+    @classmethod
+    def load(cls) -> CategoryLookup:
+        return cls(list(MemberCategory.objects.order_by("sort_order", "pk").values_list("pk", "name", "is_active")))
+
+    def options(self) -> list[tuple[int, str]]:
+        return [(pk, name) for pk, name, active in self.rows if active]
+
+    def names(self, keys_text: str | None) -> list[str]:
+        """The names of the categories of a `KeyList` value, in the categories' order."""
+        if not keys_text:
+            return []
+        return [name for _, name in sorted(self._placed[key] for key in keys(keys_text) if key in self._placed)]
 
 
 def member_get(*, user: User, pk: Any) -> Member:

@@ -62,6 +62,20 @@ def test_it_shows_every_column_of_a_member(world, login):
     assert member.phone not in body.decode() and member.id_number not in body.decode()
 
 
+def test_a_category_no_longer_offered_still_names_the_members_who_hold_it(world, login):
+    retired = MemberCategory.objects.create(code="old_kind", name="旧类别", sort_order=0, is_active=False)
+    member = make_member(world.units["B1"], name="钱七")
+    member.categories.set([retired, MemberCategory.objects.get(code="in_hardship")])
+    body = login(world.personas["community_secretary"]).get(reverse("members:member_list"), {"q": "钱七"}).content
+    [row] = table_rows(body.decode())
+    assert (
+        '<span class="badge text-bg-light border me-1">旧类别</span>'
+        '<span class="badge text-bg-light border me-1">困难党员</span>'
+    ) in row
+    filters = body.decode().split('<select name="category"')[1].split("</select>")[0]
+    assert "困难党员" in filters and "旧类别" not in filters
+
+
 def test_it_badges_members_off_the_roll_or_out_of_normal_standing(world, login):
     make_member(world.units["B1"], name="转出者", status="transferred_out")
     make_member(world.units["B1"], name="保留者", standing="retained")
@@ -161,9 +175,9 @@ def test_the_filter_widgets_write_what_djangos_widget_templates_write(world, dat
 
 
 def test_the_list_page_runs_its_budget_of_queries(world, login):
-    """Session, user, grants; count, page, categories of the page's members; the bell; the
-    filters' units and categories. The same for every page and any number of rows; a unit or a
-    category asked for adds the query that checks it."""
+    """Session, user, grants; the categories (the filter's options and the rows' names); count,
+    page (with its members' categories); the bell; the filter's units. The same for every page
+    and any number of rows; a unit or a category asked for adds the query that checks it."""
     client = login(world.personas["community_secretary"])
     retiree = MemberCategory.objects.get(code="enterprise_retiree")
     for n in range(60):
@@ -175,10 +189,10 @@ def test_the_list_page_runs_its_budget_of_queries(world, login):
             assert client.get(reverse("members:member_list"), params).status_code == 200
         return len(queries)
 
-    assert count() == 9
-    assert count(page=2) == 9
-    assert count(status="active", standing="normal", sort="name", page=3) == 9
-    assert count(category=retiree.pk) == 10
+    assert count() == 8
+    assert count(page=2) == 8
+    assert count(status="active", standing="normal", sort="name", page=3) == 8
+    assert count(category=retiree.pk) == 9
     # The HTMX fragment draws neither the header's bell nor the filters.
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("members:member_list"), HTTP_HX_REQUEST="true")
@@ -186,9 +200,9 @@ def test_the_list_page_runs_its_budget_of_queries(world, login):
 
 
 def test_the_table_reads_neither_the_id_number_nor_the_residence(world):
-    from dangjian.members.selectors.registry import MEMBER_TABLE_FIELDS, member_table, member_table_categories
+    from dangjian.members.selectors.registry import MEMBER_TABLE_FIELDS, member_table
 
     [member] = member_table(user=world.personas["branch_secretary"])
-    assert set(member) == {*MEMBER_TABLE_FIELDS, "group_name"}
+    assert set(member) == {*MEMBER_TABLE_FIELDS, "group_name", "category_keys"}
     assert not {"id_number", "id_number_index", "residence_community", "hardship_notes"} & set(member)
-    assert member["group_name"] is None and member_table_categories([member["pk"]]) == {}
+    assert member["group_name"] is None and member["category_keys"] is None
