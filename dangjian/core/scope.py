@@ -12,6 +12,7 @@ of the materialized path of the unit they belong to (`"path"` for OrgUnit itself
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -129,12 +130,22 @@ def user_grants(user: User) -> list[Grant]:
     cached = getattr(user, "_grants_cache", None)
     if cached is not None:
         return cached
+    return keep_grants(user, live_grants().filter(user=user))
+
+
+def live_grants() -> QuerySet[Grant]:
+    """The grants that count: active, on an active unit (with the unit read along)."""
     from .models import Grant
 
-    grants = list(Grant.objects.filter(user=user, is_active=True, org_unit__status="active").select_related("org_unit"))
-    grants.sort(key=lambda grant: (ROLE_ORDER.index(grant.role), grant.org_unit.path))
-    user._grants_cache = grants  # type: ignore[attr-defined]
-    return grants
+    return Grant.objects.filter(is_active=True, org_unit__status="active").select_related("org_unit")
+
+
+def keep_grants(user: User, grants: Iterable[Grant]) -> list[Grant]:
+    """Keep `grants` (all of the user's `live_grants`) on the user object, widest role first:
+    what `user_grants` answers from then on."""
+    kept = sorted(grants, key=lambda grant: (ROLE_ORDER.index(grant.role), grant.org_unit.path))
+    user._grants_cache = kept  # type: ignore[attr-defined]
+    return kept
 
 
 def set_active_grant(user: User, grant_id: int | None) -> Grant | None:
