@@ -134,10 +134,11 @@ def user_grants(user: User) -> list[Grant]:
 
 
 def live_grants() -> QuerySet[Grant]:
-    """The grants that count: active, on an active unit (with the unit read along)."""
+    """The grants that count: active, on an active unit (with the unit read along), unordered:
+    `keep_grants` puts them in order."""
     from .models import Grant
 
-    return Grant.objects.filter(is_active=True, org_unit__status="active").select_related("org_unit")
+    return Grant.objects.filter(is_active=True, org_unit__status="active").select_related("org_unit").order_by()
 
 
 def keep_grants(user: User, grants: Iterable[Grant]) -> list[Grant]:

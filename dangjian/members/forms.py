@@ -109,7 +109,13 @@ class CategoryChoiceField(forms.ModelMultipleChoiceField):
 
 
 class MemberFilterForm(BootstrapMixin, forms.Form):
-    q = forms.CharField(label="查找", required=False, max_length=40, widget=PlainTextInput)
+    q = forms.CharField(
+        label="查找",
+        required=False,
+        max_length=40,
+        widget=PlainTextInput,
+        help_text="姓名、拼音首字母（如 zs）、完整身份证号或手机号",
+    )
     unit = UnitChoiceField(label="组织", queryset=OrgUnit.objects.none(), required=False, widget=PlainSelect)
     category = CategoryChoiceField(
         label="人员类别", queryset=MemberCategory.objects.none(), required=False, widget=PlainSelectMultiple

@@ -133,3 +133,40 @@ def test_the_url_tag_writes_what_djangos_writes_under_any_script_prefix(rf):
             assert written.startswith(f"{prefix}members/|{prefix}members/7/|[{prefix}members/]")
     finally:
         set_script_prefix(before)
+
+
+def test_stacked_fields_write_what_a_template_loop_over_the_form_writes():
+    from django.template import engines
+
+    class FilterForm(BootstrapMixin, forms.Form):
+        q = forms.CharField(label="查找 <b>", max_length=3, required=False, help_text="姓名或 <拼音>")
+        kind = forms.ChoiceField(label="类型", choices=[("x", "X & Y"), ("y", "Y")])
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._style()
+
+    loop = engines["django"].from_string(
+        """{% for field in form %}
+        <div class="mb-2">
+          <label class="form-label small mb-1" for="{{ field.id_for_label }}">{{ field.label }}</label>
+          {{ field }}
+          {% if field.help_text %}<div class="form-text">{{ field.help_text }}</div>{% endif %}
+          {% for error in field.errors %}<div class="invalid-feedback d-block">{{ error }}</div>{% endfor %}
+        </div>
+        {% endfor %}"""
+    )
+
+    def tight(html: str) -> str:
+        return re.sub(r">\s+<", "><", html.strip())
+
+    for data in (None, {"q": "太长的查找词", "kind": "z"}, {"q": "张", "kind": "y"}):
+        form = FilterForm(data=data)
+        if data is not None:
+            form.is_valid()
+        assert tight(form.stacked_fields()) == tight(loop.render({"form": form}))
+    wrong = FilterForm(data={"q": "太长的查找词", "kind": "z"})
+    wrong.is_valid()
+    written = wrong.stacked_fields()
+    assert written.count('class="invalid-feedback d-block"') == 2 and "姓名或 &lt;拼音&gt;" in written
+    assert "查找 &lt;b&gt;" in written and 'class="form-select is-invalid"' in written
