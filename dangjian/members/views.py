@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import import_module
 from typing import Any
 from urllib.parse import quote
@@ -18,9 +19,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from dangjian.core import scope
 from dangjian.core.access import scope_exempt, scoped_view
@@ -65,14 +67,13 @@ BADGE = '<span class="badge text-bg-secondary">{}</span>'
 
 def _member_rows(members: Iterable[dict[str, Any]], categories: selectors.CategoryLookup) -> SafeString:
     """The table's rows (`selectors.member_table`'s values, their categories named by
-    `categories`), as one block of markup: name (linked), gender, age, branch and group, type, date joined, phone
-    (masked), categories, and a badge unless the member is on the roll in normal standing."""
+    `categories`), as one block of markup: name (linked), gender, age, branch and group, type,
+    date joined, phone (masked), categories, and a badge unless the member is on the roll in
+    normal standing."""
     today = timezone.localdate()
-    genders = {value: str(label) for value, label in Gender.choices}
-    standings = {value: str(label) for value, label in Standing.choices}
-    statuses = {value: str(label) for value, label in MemberStatus.choices}
-    # One reverse for the page instead of one per row.
-    head, _, tail = reverse("members:member_detail", args=[987654321]).rpartition("987654321")
+    genders, standings, statuses = _row_labels(get_language())
+    # One reverse per process instead of one per row.
+    head, tail = _detail_link(get_script_prefix(), get_urlconf())
     rows = []
     for member in members:
         born, joined = member["birth_date"], member["join_date"]
@@ -106,6 +107,21 @@ def _member_rows(members: Iterable[dict[str, Any]], categories: selectors.Catego
             "</tr>"
         )
     return mark_safe("".join(rows))
+
+
+@lru_cache(maxsize=16)
+def _row_labels(language: str | None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The labels of genders, standings and statuses in `language`, by value."""
+    return tuple(
+        {value: str(label) for value, label in choices.choices} for choices in (Gender, Standing, MemberStatus)
+    )
+
+
+@lru_cache(maxsize=16)
+def _detail_link(script_prefix: str, urlconf: str | None) -> tuple[str, str]:
+    """A member page's address around the member's id: (before, after)."""
+    head, _, tail = reverse("members:member_detail", args=[987654321], urlconf=urlconf).rpartition("987654321")
+    return head, tail
 
 
 @scoped_view(cap=Cap.MEMBER_VIEW)

@@ -476,7 +476,7 @@ def reminder_get(*, user: User, pk: Any) -> Reminder:
 
 def unread_count(*, user: User) -> int:
     """The bell's figure (on every page): `reminders` not yet read, built with one filter less."""
-    unread = Reminder.objects.filter(user=user, resolved_at__isnull=True, read_at__isnull=True)
+    unread = Reminder.objects.filter(user_id=user.pk, resolved_at__isnull=True, read_at__isnull=True)
     return scope.at_grant_unit(unread, user).count()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -137,16 +138,22 @@ def member_table(*, user: User, filters: MemberFilters | None = None) -> QuerySe
     every member in the filter first (a join that cost more than the rest of the query on a
     sub-district's roll)."""
     filters = filters or MemberFilters()
-    links = Member.categories.through.objects.filter(member_id=OuterRef("pk")).order_by().values("member_id")
     return (
         _filtered(user, filters)
         .order_by(*SORTS.get(filters.sort, SORTS["branch"]))
-        .values(
-            *MEMBER_TABLE_FIELDS,
-            group_name=Subquery(OrgUnit.objects.filter(pk=OuterRef("group_id")).order_by().values("name")),
-            category_keys=Subquery(links.annotate(keys=KeyList("membercategory_id")).values("keys")),
-        )
+        .values(*MEMBER_TABLE_FIELDS, **_table_subqueries())
     )
+
+
+@lru_cache(maxsize=1)
+def _table_subqueries() -> dict[str, Subquery]:
+    """The table's two subqueries, built once: a query that uses them resolves its own copy (the
+    subqueries' querysets cost as much to build as the rest of the page's query)."""
+    links = Member.categories.through.objects.filter(member_id=OuterRef("pk")).order_by().values("member_id")
+    return {
+        "group_name": Subquery(OrgUnit.objects.filter(pk=OuterRef("group_id")).order_by().values("name")),
+        "category_keys": Subquery(links.annotate(keys=KeyList("membercategory_id")).values("keys")),
+    }
 
 
 @dataclass
