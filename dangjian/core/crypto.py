@@ -25,14 +25,22 @@ NONCE_BYTES = 12
 
 
 def _key(setting: str, purpose: bytes) -> bytes:
-    value = getattr(settings, setting, "")
+    lenient = bool(settings.DEBUG or getattr(settings, "DANGJIAN_TESTING", False))
+    return _derived_key(setting, getattr(settings, setting, ""), purpose, settings.SECRET_KEY, lenient)
+
+
+@lru_cache(maxsize=16)
+def _derived_key(setting: str, value: str, purpose: bytes, secret_key: str, lenient: bool) -> bytes:
+    """The key `setting` holds (decoded once per value rather than for every field read: a page
+    of fifty members decrypts fifty phones); in debug or tests without one, a key derived from
+    the secret key."""
     if value:
         key = base64.b64decode(value)
         if len(key) != 32:
             raise ImproperlyConfigured(f"{setting} must be 32 bytes, base64-encoded")
         return key
-    if settings.DEBUG or getattr(settings, "DANGJIAN_TESTING", False):
-        return hashlib.sha256(purpose + settings.SECRET_KEY.encode()).digest()
+    if lenient:
+        return hashlib.sha256(purpose + secret_key.encode()).digest()
     raise ImproperlyConfigured(f"{setting} must be set outside debug (32 random bytes, base64)")
 
 

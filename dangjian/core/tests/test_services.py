@@ -320,3 +320,28 @@ def test_a_bulk_job_pauses_the_collector_and_leaves_it_as_it_found_it():
         assert not gc.isenabled()  # paused by someone else before: not switched on here
     finally:
         gc.enable()
+
+
+# --- Field encryption keys -----------------------------------------------------------------
+
+
+def test_the_field_key_follows_the_setting_and_a_wrong_one_is_refused(settings):
+    import base64
+
+    from cryptography.exceptions import InvalidTag
+    from django.core.exceptions import ImproperlyConfigured
+
+    from dangjian.core.crypto import decrypt, encrypt
+
+    settings.DANGJIAN_FIELD_KEY = base64.b64encode(b"a" * 32).decode()
+    sealed = encrypt("13800138000")
+    assert decrypt(sealed) == "13800138000"
+    settings.DANGJIAN_FIELD_KEY = base64.b64encode(b"b" * 32).decode()
+    with pytest.raises(InvalidTag):  # another key cannot open it
+        decrypt(sealed)
+    settings.DANGJIAN_FIELD_KEY = base64.b64encode(b"a" * 16).decode()
+    with pytest.raises(ImproperlyConfigured, match="32 bytes"):
+        encrypt("x")
+    settings.DANGJIAN_FIELD_KEY, settings.DANGJIAN_TESTING, settings.DEBUG = "", False, False
+    with pytest.raises(ImproperlyConfigured, match="must be set"):
+        encrypt("x")
