@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from . import scope
+from .templatetags.page_urls import page_url
 
 
 @dataclass(frozen=True)
@@ -169,11 +169,6 @@ def _view(user: Any) -> View | None:
     return scope.is_unrestricted(user), scope.active_role(user), bool(user.is_staff)
 
 
-def visible_items(user) -> list[NavItem]:
-    view = _view(user)
-    return list(_visible(view)) if view is not None else []
-
-
 @lru_cache(maxsize=64)
 def _visible(view: View) -> tuple[NavItem, ...]:
     """The entries of a view of the bar: those `scope.can` allows the role (all of them when
@@ -198,39 +193,32 @@ class NavEntry:
     children: list[NavEntry] = field(default_factory=list)
 
 
-@lru_cache(maxsize=512)
-def _url(name: str, prefix: str, urlconf: str) -> str:
-    return reverse(name, urlconf=urlconf)  # `prefix` is the current script prefix: reverse adds it
-
-
-def _url_context() -> tuple[str, str]:
-    return get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
-
-
-def _active_index(view: View, path: str, script_prefix: str, urlconf: str) -> int | None:
+def _active_index(view: View, path: str) -> int | None:
     """The visible item `path` belongs to: of those whose prefix it matches, the most specific (only
     /members/development/'s entry is marked on its pages, not also /members/')."""
     matched: list[tuple[int, int]] = []  # (prefix length, item index)
+    script_prefix = get_script_prefix()
     for index, item in enumerate(_visible(view)):
-        prefix = item.prefix or "/" + _url(item.url_name, script_prefix, urlconf).removeprefix(script_prefix)
+        prefix = item.prefix or "/" + page_url(item.url_name).removeprefix(script_prefix)
         if re.match(prefix, path) if prefix.endswith("$") else path.startswith(prefix):
             matched.append((len(prefix), index))
     return max(matched)[1] if matched else None
 
 
-def _entries(items: tuple[NavItem, ...], active: int | None, script_prefix: str, urlconf: str) -> list[NavEntry]:
+def _entries(items: tuple[NavItem, ...], active: int | None) -> list[NavEntry]:
     entries = [
-        (NavEntry(item.label, item.icon, _url(item.url_name, script_prefix, urlconf), index == active), item.group)
+        (NavEntry(item.label, item.icon, page_url(item.url_name), index == active), item.group)
         for index, item in enumerate(items)
     ]
     return _grouped(entries)
 
 
 @lru_cache(maxsize=1024)
-def _bar_html(view: View, active: int | None, script_prefix: str, urlconf: str) -> str:
+def _bar_html(view: View, active: int | None, script_prefix: str, urlconf: str | None) -> str:
     """The bar's list items for one view of the bar with one entry active, written once per
-    process: every page shows the bar, and users of a role see the same few bars."""
-    return "".join(_entry_html(entry) for entry in _entries(_visible(view), active, script_prefix, urlconf))
+    process (and per script prefix and URL configuration, which its addresses depend on): every
+    page shows the bar, and users of a role see the same few bars."""
+    return "".join(_entry_html(entry) for entry in _entries(_visible(view), active))
 
 
 def _grouped(entries: list[tuple[NavEntry, str]]) -> list[NavEntry]:
@@ -263,8 +251,8 @@ class NavBar:
         view = _view(self.request.user)
         if view is None:
             return mark_safe("")
-        context = _url_context()
-        return mark_safe(_bar_html(view, _active_index(view, self.request.path_info, *context), *context))
+        active = _active_index(view, self.request.path_info)
+        return mark_safe(_bar_html(view, active, get_script_prefix(), get_urlconf()))
 
     __html__ = __str__
 

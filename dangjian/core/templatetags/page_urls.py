@@ -17,8 +17,14 @@ from django.utils.html import conditional_escape
 register = template.Library()
 
 
+def page_url(view_name: str, current_app: str | None = None) -> str:
+    """The address of a page named without arguments, reversed once per URL configuration,
+    script prefix and current application (the tag's, and the navigation bar's)."""
+    return _reversed(view_name, current_app, get_urlconf(), get_script_prefix())
+
+
 @lru_cache(maxsize=1024)
-def _reverse(view_name: str, current_app: str | None, urlconf: str | None, script_prefix: str) -> str:
+def _reversed(view_name: str, current_app: str | None, urlconf: str | None, script_prefix: str) -> str:
     return reverse(view_name, urlconf=urlconf, current_app=current_app)  # reverse adds the prefix
 
 
@@ -32,7 +38,7 @@ class PageURLNode(defaulttags.URLNode):
                 current_app = context.request.resolver_match.namespace
             except AttributeError:
                 current_app = None
-        url = _reverse(view_name, current_app, get_urlconf(), get_script_prefix())
+        url = page_url(view_name, current_app)
         return conditional_escape(url) if context.autoescape else url
 
 
