@@ -27,7 +27,7 @@ BATCH = 5000
 def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a bulk job that keeps what it makes (a file's
     100,000 checked rows): the collector would otherwise walk every object kept so far, again
-    and again as they accumulate, which cost about a quarter of checking a file. Reference
+    and again as they accumulate, about a tenth of checking a file at city scale. Reference
     counting still frees what is dropped; cycles made meanwhile wait for the collector's next
     run after the job."""
     paused = gc.isenabled()
