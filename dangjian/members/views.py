@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -26,7 +25,6 @@ from django.utils.translation import get_language
 
 from dangjian.core import scope
 from dangjian.core.access import scope_exempt, scoped_view
-from dangjian.core.choices import OrgStatus
 from dangjian.core.crypto import mask_phone, unseal
 from dangjian.core.forms import ImportFileForm, file_size_label
 from dangjian.core.htmx import render_page
@@ -51,7 +49,7 @@ PAGE_SIZE = 50
 def _filter_form(request: HttpRequest, lookup: selectors.CategoryLookup | None = None) -> MemberFilterForm:
     return MemberFilterForm(
         data=request.GET or None,
-        units=scope.units(request.user).filter(~Q(kind="group"), status=OrgStatus.ACTIVE).order_by("path"),
+        units=scope.units(request.user).active().exclude(kind="group").order_by("path"),
         categories=selectors.active_categories(),
         category_options=lookup.options() if lookup is not None else None,
     )
