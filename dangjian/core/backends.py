@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.db import models
 
 from . import scope
+from .statements import Statements
+
+# One statement per user (`core.statements`): the first query of every page.
+USER_GRANTS = Statements("users with their grants", maxsize=4096)
 
 
 class GrantsBackend(ModelBackend):
@@ -15,7 +22,7 @@ class GrantsBackend(ModelBackend):
     two. Someone without a live grant is read as `ModelBackend` reads them."""
 
     def get_user(self, user_id: Any) -> Any:
-        grants = list(scope.live_grants().select_related("user").filter(user_id=user_id))
+        grants = user_with_grants(user_id)
         if not grants:
             user = super().get_user(user_id)
             if user is not None:
@@ -24,7 +31,49 @@ class GrantsBackend(ModelBackend):
         user = grants[0].user
         if not self.user_can_authenticate(user):
             return None
-        for grant in grants:
-            grant.user = user
         scope.keep_grants(user, grants)
         return user
+
+
+@dataclass(frozen=True)
+class Part:
+    """One model's columns in a row of `user_with_grants`."""
+
+    model: type[models.Model]
+    names: tuple[str, ...]
+    start: int
+    stop: int
+
+    def make(self, row: tuple[Any, ...]) -> models.Model:
+        return self.model.from_db(self.model._default_manager.db, self.names, row[self.start : self.stop])
+
+
+def user_with_grants(user_id: Any) -> list[Any]:
+    """The user's live grants, each with its unit and the user (one object for all): a row per
+    grant holding the three models' columns, made into models as the ORM makes them."""
+    grant, user, unit = _parts()
+    columns = (*grant.names, *(f"user__{name}" for name in user.names), *(f"org_unit__{name}" for name in unit.names))
+    rows = USER_GRANTS.rows(user_id, lambda: scope.live_grants().filter(user_id=user_id).values_list(*columns))
+    if not rows:
+        return []
+    the_user = user.make(rows[0])
+    grants = []
+    for row in rows:
+        made = grant.make(row)
+        made.user = the_user
+        made.org_unit = unit.make(row)
+        grants.append(made)
+    return grants
+
+
+@lru_cache(maxsize=1)
+def _parts() -> tuple[Part, Part, Part]:
+    """Where the grant's, the user's and the unit's columns lie in a row."""
+    from .models import Grant, OrgUnit, User
+
+    parts, start = [], 0
+    for model in (Grant, User, OrgUnit):
+        names = tuple(field.attname for field in model._meta.concrete_fields)
+        parts.append(Part(model, names, start, start + len(names)))
+        start += len(names)
+    return tuple(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -70,15 +71,20 @@ class UnitChoiceIterator(forms.models.ModelChoiceIterator):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         indent_from = self.field.indent_from
-        for pk, name, depth in self.queryset.values_list("pk", "name", "depth"):
+        read = self.field.option_rows
+        rows = self.queryset.values_list("pk", "name", "depth") if read is None else read()
+        for pk, name, depth in rows:
             yield (pk, f"{'　' * max(0, depth - indent_from)}{name}")
 
 
 class UnitChoiceField(forms.ModelChoiceField):
     """A choice of org units, each named with a full-width space of indent per level below
-    `indent_from` (0: the district's level)."""
+    `indent_from` (0: the district's level). The options are the queryset's units, or those
+    `option_rows` gives ((pk, name, depth) of the same units, read when the options are drawn)
+    where the page reads them another way; a choice is checked against the queryset either way."""
 
     iterator = UnitChoiceIterator
+    option_rows: Callable[[], Iterable[tuple[int, str, int]]] | None = None
 
     def __init__(self, *args: Any, indent_from: int = 0, **kwargs: Any) -> None:
         self.indent_from = indent_from

@@ -211,6 +211,22 @@ def restrict(queryset: QuerySet[M], user: User | Any) -> QuerySet[M]:
     return queryset.filter(**{f"{path_lookup}__startswith": grant.org_unit.path})
 
 
+def restriction(user: User | Any) -> tuple[Any, ...]:
+    """What `restrict` applies for the user, as a value: two users with equal restrictions get
+    the same filter on every queryset (a `core.statements` key holds it)."""
+    if not getattr(user, "is_authenticated", False):
+        return ("none",)
+    if is_unrestricted(user):
+        return ("all",)
+    grant = active_grant(user)
+    if grant is None:
+        return ("none",)
+    if grant.role in SELF_ROLES:
+        # A model's `scope_self` filter is built from the user: the key names them.
+        return ("self", grant.org_unit.path, user.pk)
+    return ("subtree", grant.org_unit.path)
+
+
 def at_grant_unit(queryset: QuerySet[M], user: User | Any, field: str = "org_unit") -> QuerySet[M]:
     """The rows of `queryset` attached by `field` to the active grant's own unit. That unit is
     the root of the scope, so its rows are inside it with no path to compare (no join). Members

@@ -3,6 +3,7 @@ each row of an import."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -158,12 +159,15 @@ class MemberFilterForm(BootstrapMixin, forms.Form):
         units: QuerySet[OrgUnit],
         categories: QuerySet[MemberCategory],
         category_options: list[tuple[int, str]] | None = None,
+        unit_options: Callable[[], Iterable[tuple[int, str, int]]] | None = None,
         **kwargs: Any,
     ):
-        """`categories` are the ones a choice is checked against; `category_options`, when the
-        page has them already (a `CategoryLookup`), are shown instead of reading `categories`."""
+        """`units` and `categories` are the ones a choice is checked against. Where the page
+        reads them another way, `unit_options` (gives (pk, name, depth) of `units` when the
+        options are drawn) and `category_options` (a `CategoryLookup`'s) are shown instead."""
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+        self.fields["unit"].option_rows = unit_options
         self.fields["category"].queryset = categories
         if category_options is not None:
             self.fields["category"].choices = category_options

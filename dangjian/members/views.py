@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import import_module
 from typing import Any
 from urllib.parse import quote
@@ -47,11 +47,14 @@ PAGE_SIZE = 50
 
 
 def _filter_form(request: HttpRequest, lookup: selectors.CategoryLookup | None = None) -> MemberFilterForm:
+    """The list's filters; with the page's `lookup` of categories, a form to show as well."""
+    shown = lookup is not None
     return MemberFilterForm(
         data=request.GET or None,
-        units=scope.units(request.user).active().exclude(kind="group").order_by("path"),
+        units=selectors.filter_units(user=request.user),
         categories=selectors.active_categories(),
-        category_options=lookup.options() if lookup is not None else None,
+        category_options=lookup.options() if shown else None,
+        unit_options=partial(selectors.filter_unit_rows, user=request.user) if shown else None,
     )
 
 

@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from dangjian.core import scope
 from dangjian.core.choices import OrgKind, OrgStatus
 from dangjian.core.models import PATH_SEGMENT_WIDTH, Grant, OrgUnit, User
+from dangjian.core.statements import Statements
 from dangjian.members.choices import ContactChannel, ContactResult, DuesMonthStatus, TransferDirection
 from dangjian.members.models import Member
 from dangjian.orglife.choices import AttendanceStatus, MeetingKind
@@ -474,10 +475,20 @@ def reminder_get(*, user: User, pk: Any) -> Reminder:
     return scope.get_or_404(reminders(user=user), user, pk=pk)
 
 
+# The bell's count, by user, grant unit and scope: one statement each, built once per process.
+UNREAD_STATEMENTS = Statements("unread reminders", maxsize=4096)
+
+
 def unread_count(*, user: User) -> int:
     """The bell's figure (on every page): `reminders` not yet read, built with one filter less."""
-    unread = Reminder.objects.filter(user_id=user.pk, resolved_at__isnull=True, read_at__isnull=True)
-    return scope.at_grant_unit(unread, user).count()
+    grant = scope.active_grant(user)
+    key = (user.pk, grant.org_unit_id if grant else None, scope.restriction(user))
+
+    def unread() -> QuerySet[Reminder]:
+        mine = Reminder.objects.filter(user_id=user.pk, resolved_at__isnull=True, read_at__isnull=True)
+        return scope.at_grant_unit(mine, user)
+
+    return UNREAD_STATEMENTS.count(key, unread)
 
 
 @dataclass

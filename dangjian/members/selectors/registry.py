@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +15,7 @@ from dangjian.core import scope
 from dangjian.core.crypto import blind_index
 from dangjian.core.expressions import KeyList, keys
 from dangjian.core.models import OrgUnit, User, add_years
+from dangjian.core.statements import Statements
 
 from ..models import Member, MemberCategory, MemberPosition, RewardPenalty, UnmaskLog
 
@@ -50,6 +51,20 @@ class MemberFilters:
     join_year: int | None = None
     q: str = ""
     sort: str = "branch"
+
+    def key(self) -> tuple[Any, ...]:
+        """Every value the filters are built from (a unit by its path, categories by key) and,
+        for an age band, today's date: equal keys, equal filters (a `core.statements` key)."""
+        today = timezone.localdate() if self.age_band else None
+        return (*(_key_value(getattr(self, each.name)) for each in fields(self)), today)
+
+
+def _key_value(value: Any) -> Any:
+    if isinstance(value, OrgUnit):
+        return value.path  # the filter compares paths
+    if isinstance(value, list):
+        return tuple(item.pk for item in value)
+    return value
 
 
 def search_q(query: str) -> Q:
@@ -127,22 +142,49 @@ MEMBER_TABLE_FIELDS = (
 )
 
 
-def member_table(*, user: User, filters: MemberFilters | None = None) -> QuerySet[dict[str, Any]]:
+MEMBER_TABLE_COLUMNS = (*MEMBER_TABLE_FIELDS, "group_name", "category_keys")
+
+
+class MemberTable:
     """The member list page's rows: `member_list` narrowed to the columns the table shows, as
     plain values (a page of fifty members and their branches as model instances cost more than
     the query that reads them), with their categories' keys (`category_keys`, named and ordered
-    by a `CategoryLookup`).
+    by a `CategoryLookup`). A paginator reads it as it reads a queryset: `count()`, and a slice
+    for a page.
 
     The group's name and the categories come from subqueries rather than joins: PostgreSQL then
     looks them up for the page's rows only, after the sort, instead of joining every group to
     every member in the filter first (a join that cost more than the rest of the query on a
-    sub-district's roll)."""
-    filters = filters or MemberFilters()
-    return (
-        _filtered(user, filters)
-        .order_by(*SORTS.get(filters.sort, SORTS["branch"]))
-        .values(*MEMBER_TABLE_FIELDS, **_table_subqueries())
-    )
+    sub-district's roll).
+
+    The count and each page are one statement per scope, filters and page, which the ORM builds
+    once per process (`core.statements`): an organizer opening the list again, or going back a
+    page, costs the database's time and little more."""
+
+    def __init__(self, user: User, filters: MemberFilters) -> None:
+        self.user = user
+        self.filters = filters
+        self.key = (scope.restriction(user), filters.key())
+
+    def count(self) -> int:
+        return COUNT_STATEMENTS.count(self.key, lambda: _filtered(self.user, self.filters))
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        rows = PAGE_STATEMENTS.rows((*self.key, window.start, window.stop), lambda: self.queryset()[window])
+        return [dict(zip(MEMBER_TABLE_COLUMNS, row, strict=True)) for row in rows]
+
+    def queryset(self) -> QuerySet[Any]:
+        """The rows as a `values_list` queryset, in the columns of `MEMBER_TABLE_COLUMNS`."""
+        return (
+            _filtered(self.user, self.filters)
+            .order_by(*SORTS.get(self.filters.sort, SORTS["branch"]))
+            .annotate(**_table_subqueries())
+            .values_list(*MEMBER_TABLE_COLUMNS)
+        )
+
+
+def member_table(*, user: User, filters: MemberFilters | None = None) -> MemberTable:
+    return MemberTable(user, filters or MemberFilters())
 
 
 @lru_cache(maxsize=1)
@@ -169,7 +211,11 @@ class CategoryLookup:
 
     @classmethod
     def load(cls) -> CategoryLookup:
-        return cls(list(MemberCategory.objects.order_by("sort_order", "pk").values_list("pk", "name", "is_active")))
+        rows = CATEGORY_STATEMENTS.rows(
+            "all", lambda: MemberCategory.objects.order_by("sort_order", "pk").values_list("pk", "name", "is_active")
+        )
+        # Read as the driver gives them: SQLite's booleans are 0 and 1.
+        return cls([(pk, name, bool(active)) for pk, name, active in rows])
 
     def options(self) -> list[tuple[int, str]]:
         return [(pk, name) for pk, name, active in self.rows if active]
@@ -221,6 +267,26 @@ def unmask_log_list(*, user: User) -> QuerySet[UnmaskLog]:
 
 def active_categories() -> QuerySet[MemberCategory]:
     return MemberCategory.objects.filter(is_active=True)
+
+
+def filter_units(*, user: User) -> QuerySet[OrgUnit]:
+    """The units the member list can be narrowed to: the scope's active units above groups."""
+    return scope.units(user).active().exclude(kind="group").order_by("path")
+
+
+def filter_unit_rows(*, user: User) -> list[tuple[int, str, int]]:
+    """(pk, name, depth) of `filter_units`, the options of the list's unit filter."""
+    return UNIT_STATEMENTS.rows(
+        scope.restriction(user), lambda: filter_units(user=user).values_list("pk", "name", "depth")
+    )
+
+
+# The list page's statements (`core.statements`): the categories (one statement), the filter's
+# units (one per scope), the count (one per scope and filters) and the pages.
+CATEGORY_STATEMENTS = Statements("member categories", maxsize=1)
+UNIT_STATEMENTS = Statements("member filter units", maxsize=1024)
+COUNT_STATEMENTS = Statements("member list counts", maxsize=1024)
+PAGE_STATEMENTS = Statements("member list pages", maxsize=1024)
 
 
 def branch_choices(*, user: User) -> QuerySet[OrgUnit]:
