@@ -1,12 +1,12 @@
 """Statements the ORM writes once per process and the product sends again.
 
 Building and compiling a queryset can cost the ORM more than the query costs the database: the
-reminder bell's count (on every page), the member list's lookups, count and page. For such a
-query, a `Statements` keeps the SQL statement the ORM wrote for a key, and answers every call
-with that key by sending the statement through the caller's connection: same SQL, same
-parameters, nothing built or compiled after the first time. Rows are never kept; each call
-reads the database. The ORM's converters still run on every value read (dates on SQLite,
-encrypted fields), as they would in the ORM's own iteration.
+signed-in user with their grants and the reminder bell's count (on every page), the member
+list's lookups, count and page. For such a query, a `Statements` keeps the SQL statement the ORM
+wrote for a key, and answers each later call with that key by sending the statement through the
+caller's connection: same SQL, same parameters, nothing built or compiled after the first time.
+Rows are never kept; each call reads the database. The ORM's converters still run on every value
+read (dates on SQLite, encrypted fields), as they would in the ORM's own iteration.
 
 The key must hold every value the queryset is built from (an id, a path, a role, today's date
 where a filter uses it): equal keys, equal statements. `scope.restriction` is the scope's part of
