@@ -190,30 +190,32 @@ def can(user: User | Any, cap: Cap) -> bool:
 
 
 def restrict(queryset: QuerySet[M], user: User | Any) -> QuerySet[M]:
-    """The part of `queryset` inside the user's scope."""
-    if not getattr(user, "is_authenticated", False):
+    """The part of `queryset` inside the user's scope: the filter `restriction` describes."""
+    kind, *values = restriction(user)
+    if kind == "none":
         return queryset.none()
-    if is_unrestricted(user):
+    if kind == "all":
         return queryset
-    grant = active_grant(user)
-    if grant is None:
-        return queryset.none()
     path_lookup = getattr(queryset.model, "scope_path", None)
     if path_lookup is None:
         raise TypeError(f"{queryset.model.__name__} declares no scope_path; it cannot be scoped")
-    if grant.role in SELF_ROLES:
+    path = values[0]
+    if kind == "self":
         # Members and residents see only their own unit's rows that are marked as theirs; the
         # models of later modules narrow this to the person's own records.
         self_filter = getattr(queryset.model, "scope_self", None)
         if self_filter is None:
-            return queryset.filter(**{path_lookup: grant.org_unit.path})
+            return queryset.filter(**{path_lookup: path})
         return queryset.filter(self_filter(user))
-    return queryset.filter(**{f"{path_lookup}__startswith": grant.org_unit.path})
+    return queryset.filter(**{f"{path_lookup}__startswith": path})
 
 
 def restriction(user: User | Any) -> tuple[Any, ...]:
-    """What `restrict` applies for the user, as a value: two users with equal restrictions get
-    the same filter on every queryset (a `core.statements` key holds it)."""
+    """What `restrict` applies for the user, as a value: ("none",), ("all",) for a superuser
+    without a grant, ("subtree", path) below the active grant's unit, or ("self", path, user id)
+    for members and residents (a model's `scope_self` filter is built from the user). Users
+    with equal restrictions get the same filter on every queryset: a `core.statements` key holds
+    it."""
     if not getattr(user, "is_authenticated", False):
         return ("none",)
     if is_unrestricted(user):
@@ -222,7 +224,6 @@ def restriction(user: User | Any) -> tuple[Any, ...]:
     if grant is None:
         return ("none",)
     if grant.role in SELF_ROLES:
-        # A model's `scope_self` filter is built from the user: the key names them.
         return ("self", grant.org_unit.path, user.pk)
     return ("subtree", grant.org_unit.path)
 
