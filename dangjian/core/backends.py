@@ -51,8 +51,7 @@ class Part:
 def user_with_grants(user_id: Any) -> list[Any]:
     """The user's live grants, each with its unit and the user (one object for all): a row per
     grant holding the three models' columns, made into models as the ORM makes them."""
-    grant, user, unit = _parts()
-    columns = (*grant.names, *(f"user__{name}" for name in user.names), *(f"org_unit__{name}" for name in unit.names))
+    (grant, user, unit), columns = _layout()
     rows = USER_GRANTS.rows(user_id, lambda: scope.live_grants().filter(user_id=user_id).values_list(*columns))
     if not rows:
         return []
@@ -67,8 +66,9 @@ def user_with_grants(user_id: Any) -> list[Any]:
 
 
 @lru_cache(maxsize=1)
-def _parts() -> tuple[Part, Part, Part]:
-    """Where the grant's, the user's and the unit's columns lie in a row."""
+def _layout() -> tuple[tuple[Part, Part, Part], tuple[str, ...]]:
+    """Where the grant's, the user's and the unit's columns lie in a row, and the row's columns
+    as `values_list` names them."""
     from .models import Grant, OrgUnit, User
 
     parts, start = [], 0
@@ -76,4 +76,6 @@ def _parts() -> tuple[Part, Part, Part]:
         names = tuple(field.attname for field in model._meta.concrete_fields)
         parts.append(Part(model, names, start, start + len(names)))
         start += len(names)
-    return tuple(parts)
+    grant, user, unit = parts
+    columns = (*grant.names, *(f"user__{name}" for name in user.names), *(f"org_unit__{name}" for name in unit.names))
+    return (grant, user, unit), columns

@@ -55,9 +55,7 @@ class Statements:
             statement = self._keep(key, _compiled(build()))
         if statement is NOTHING:
             return []
-        with connections[statement.alias].cursor() as cursor:
-            cursor.execute(statement.sql, statement.params)
-            found = cursor.fetchall()
+        found = _send(statement, lambda cursor: cursor.fetchall())
         if not statement.converters:
             return [tuple(row[: statement.columns]) for row in found]
         connection = connections[statement.alias]
@@ -90,9 +88,7 @@ class Statements:
             return counted
         if statement is NOTHING:
             return 0
-        with connections[statement.alias].cursor() as cursor:
-            cursor.execute(statement.sql, statement.params)
-            return cursor.fetchone()[0]
+        return _send(statement, lambda cursor: cursor.fetchone()[0])
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -115,6 +111,12 @@ class Statements:
             while len(self._kept) > self.maxsize:
                 self._kept.popitem(last=False)
         return statement
+
+
+def _send(statement: Statement, read: Callable[[Any], Any]) -> Any:
+    with connections[statement.alias].cursor() as cursor:
+        cursor.execute(statement.sql, statement.params)
+        return read(cursor)
 
 
 def _compiled(queryset: QuerySet[Any]) -> Statement:
